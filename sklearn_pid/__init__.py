@@ -1,0 +1,11 @@
+"""sklearn-pid: redundancy, uniqueness and synergy of two modalities.
+
+Partial information decomposition (PID) estimators with the scikit-learn API.
+"""
+
+from ._broja import SolverError
+from .cvx import PIDCVX
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["PIDCVX", "SolverError", "__version__"]

@@ -1,0 +1,363 @@
+"""Solvers for the BROJA optimisation problem of a discrete joint table.
+
+Given ``p[x1, x2, y]``, find the table ``q`` with the same ``(x1, y)`` and
+``(x2, y)`` marginals that has the largest conditional entropy
+``H_q(Y | X1, X2)`` (Bertschinger et al., 2014; Liang et al., 2023, §3.1).
+
+Two routes solve it:
+
+* ``"newton"``: a specialised interior-point method on the dual problem. With
+  ``s(x1, x2, y) = lam(x1, y) + mu(x2, y)`` the dual is the geometric program
+  ``max <p1, lam> + <p2, mu>`` subject to ``logsumexp_y s(x1, x2, y) <= 0`` for
+  every cell, and ``q(x1, x2, y) = theta(x1, x2) softmax_y s(x1, x2, y)`` where
+  ``theta`` are the multipliers of those constraints. A log-barrier Newton
+  method with a dense Hessian of size ``(|X1| + |X2|) |Y|`` solves it; the
+  barrier's multipliers give a primal ``q`` that meets the marginals exactly
+  and is suboptimal by at most ``n_cells / t`` nats.
+* any exponential-cone solver installed for CVXPY (``"CLARABEL"``, ``"ECOS"``,
+  ``"SCS"``, ...), on the convex program with variables on the support only.
+
+Both routes end with a short Sinkhorn polish that removes the solver's
+residual marginal violation (each label's slice of ``q`` is rescaled to its
+row and column sums; the zero pattern is kept).
+"""
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import linalg, sparse
+from scipy.special import logsumexp
+
+#: Exponential-cone solvers tried, in this order, after the default route fails.
+FALLBACK_SOLVERS = ("CLARABEL", "ECOS", "SCS")
+
+
+class SolverError(RuntimeError):
+    """Raised when every solver tried failed on the BROJA problem."""
+
+
+@dataclass
+class BrojaSolution:
+    """Result of :func:`solve_broja`.
+
+    Attributes
+    ----------
+    q : ndarray of shape (n_1, n_2, n_y)
+        The optimal table.
+    solver : str
+        Name of the solver that produced ``q``.
+    status : str
+        ``"optimal"`` or the solver's own status string.
+    marginal_violation : float
+        ``max |q(xi, y) - p(xi, y)|`` over both marginals.
+    n_iter : int
+        Newton steps (``"newton"``) or solver iterations (CVXPY), when known.
+    """
+
+    q: np.ndarray
+    solver: str
+    status: str
+    marginal_violation: float
+    n_iter: int
+
+
+def solve_broja(p, solver="auto", solver_options=None, verbose=0):
+    """Solve the BROJA problem for a joint table.
+
+    Parameters
+    ----------
+    p : ndarray of shape (n_1, n_2, n_y)
+        Joint probability table ``p[x1, x2, y]`` (non-negative, sums to 1).
+    solver : str, default="auto"
+        ``"auto"`` runs ``"newton"`` and, if it fails, the installed
+        exponential-cone solvers of :data:`FALLBACK_SOLVERS` in turn, with a
+        warning. ``"newton"`` or a CVXPY solver name runs only that solver,
+        falling back the same way with a warning.
+    solver_options : dict or None
+        Keyword arguments for the solver (``tol``, ``max_iter`` for
+        ``"newton"``; solver settings passed to ``Problem.solve`` for CVXPY).
+    verbose : int, default=0
+        ``> 1`` lets the solver print its log.
+
+    Returns
+    -------
+    BrojaSolution
+
+    Raises
+    ------
+    SolverError
+        If no solver reached an optimal (or optimal-inaccurate) status; the
+        message holds every solver's error.
+    """
+    p = np.asarray(p, dtype=float)
+    options = dict(solver_options or {})
+    keep = [p.sum(axis=ax) > 0 for ax in ((1, 2), (0, 2), (0, 1))]
+    p_red = p[np.ix_(*keep)]
+    p_red = p_red / p_red.sum()
+    first = "newton" if solver == "auto" else solver
+    order = [first] + [s for s in FALLBACK_SOLVERS if s != first]
+    errors = []
+    for name in order:
+        if name != first and name not in _installed_cvxpy_solvers():
+            continue
+        try:
+            q_red, status, n_iter = _run(name, p_red, options if name == first else {},
+                                         verbose)
+        except Exception as exc:  # every failure moves to the next solver
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        if errors:
+            warnings.warn(
+                f"BROJA solver {first!r} failed ({errors[0]}); used {name!r} instead.",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        q = np.zeros_like(p)
+        q[np.ix_(*keep)] = q_red * p.sum()
+        return BrojaSolution(q, name, status, marginal_violation(p, q), n_iter)
+    raise SolverError("No solver could solve the BROJA problem:\n" + "\n".join(errors))
+
+
+def marginal_violation(p, q):
+    """Largest absolute difference between the (xi, y) marginals of p and q."""
+    return float(
+        max(
+            np.abs(p.sum(axis=1) - q.sum(axis=1)).max(),
+            np.abs(p.sum(axis=0) - q.sum(axis=0)).max(),
+        )
+    )
+
+
+def _installed_cvxpy_solvers():
+    import cvxpy as cp
+
+    return set(cp.installed_solvers())
+
+
+def _run(name, p, options, verbose):
+    """Solve the reduced problem with one solver and polish the result."""
+    p1, p2 = p.sum(axis=1), p.sum(axis=0)
+    allowed = (p1[:, None, :] > 0) & (p2[None, :, :] > 0)
+    if name == "newton":
+        q, status, n_iter = _solve_newton(p1, p2, allowed, verbose=verbose, **options)
+    else:
+        q, status, n_iter = _solve_cvxpy(p1, p2, allowed, name, options, verbose)
+    q = _polish(np.where(allowed, np.clip(q, 0, None), 0.0), p1, p2)
+    return q, status, n_iter
+
+
+def _polish(q, p1, p2, tol=1e-15, max_iter=1000):
+    """Rescale each label's slice of q to the target row and column sums."""
+    for _ in range(max_iter):
+        rows = q.sum(axis=1)
+        q = q * np.divide(p1, rows, out=np.ones_like(p1), where=rows > 0)[:, None, :]
+        cols = q.sum(axis=0)
+        q = q * np.divide(p2, cols, out=np.ones_like(p2), where=cols > 0)[None, :, :]
+        if np.abs(q.sum(axis=1) - p1).max() <= tol:
+            break
+    return q
+
+
+# --------------------------------------------------------------------------- CVXPY
+
+
+def _solve_cvxpy(p1, p2, allowed, name, options, verbose):
+    """The convex program on the support, solved by a CVXPY conic solver."""
+    import cvxpy as cp
+
+    n1, n2, ny = allowed.shape
+    i, j, k = np.nonzero(allowed)
+    n = i.size
+    _, cell = np.unique(i * n2 + j, return_inverse=True)
+    sum_cells = sparse.csr_array((np.ones(n), (cell, np.arange(n))))
+    rows1, inv1 = np.unique(i * ny + k, return_inverse=True)
+    rows2, inv2 = np.unique(j * ny + k, return_inverse=True)
+    marg1 = sparse.csr_array((np.ones(n), (inv1, np.arange(n))))
+    marg2 = sparse.csr_array((np.ones(n), (inv2, np.arange(n))))
+    v = cp.Variable(n, nonneg=True)
+    q12 = sum_cells.T @ (sum_cells @ v)  # q(x1, x2) repeated on each entry
+    problem = cp.Problem(
+        cp.Minimize(cp.sum(cp.rel_entr(v, q12))),
+        [marg1 @ v == p1.ravel()[rows1], marg2 @ v == p2.ravel()[rows2]],
+    )
+    problem.solve(solver=name, verbose=verbose > 1, **options)
+    if problem.status not in ("optimal", "optimal_inaccurate") or v.value is None:
+        raise RuntimeError(f"solver status {problem.status!r}")
+    q = np.zeros(allowed.shape)
+    q[i, j, k] = v.value
+    n_iter = problem.solver_stats.num_iters or 0
+    return q, problem.status, int(n_iter)
+
+
+# -------------------------------------------------------------------------- Newton
+
+
+def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=300, verbose=0):
+    """Log-barrier Newton method on the dual geometric program.
+
+    Parameters
+    ----------
+    p1, p2 : ndarray of shape (n_1, n_y), (n_2, n_y)
+        Target marginals p(x1, y) and p(x2, y).
+    allowed : ndarray of bool, shape (n_1, n_2, n_y)
+        Support: ``p1[x1, y] > 0 and p2[x2, y] > 0``.
+    tol : float, default=1e-9
+        Certified duality gap at which to stop, in nats: the primal value of
+        the polished ``q`` minus the dual value of the current dual point.
+    max_iter : int, default=300
+        Largest total number of Newton steps.
+
+    Returns
+    -------
+    q : ndarray of shape (n_1, n_2, n_y)
+    status : str
+    n_iter : int
+    """
+    n1, n2, ny = allowed.shape
+    cells = allowed.any(axis=2)
+    n_cells = int(cells.sum())
+    free_m = p2 > 0
+    free_m[np.argmax(free_m, axis=0), np.arange(ny)] = False  # gauge: pin one mu per y
+    free = np.concatenate([(p1 > 0).ravel(), free_m.ravel()])
+    c = np.concatenate([p1.ravel(), p2.ravel()])[free]
+    z = np.concatenate([np.full(n1 * ny, -np.log(ny) - 1.0), np.zeros(n2 * ny)])
+    state = _DualState(allowed, cells)
+    t = float(n_cells)
+    n_iter = 0
+    while n_iter < max_iter:
+        z, f, pi, factor, steps = _centre(state, z, free, c, t, max_iter - n_iter)
+        n_iter += steps
+        theta = np.where(cells, 1.0 / (t * np.where(cells, -f, 1.0)), 0.0)
+        q = _polish(theta[:, :, None] * pi, p1, p2, max_iter=200)
+        gap = _neg_cond_entropy(q) - c @ z[free]
+        if verbose > 1:
+            print(f"newton: t={t:.3g}, {steps} steps, certified gap {gap:.3g} nats")
+        if gap <= tol:
+            return q, "optimal", n_iter
+        t_next = min(50.0 * t, 2.0 * n_cells / tol) if t < 2.0 * n_cells / tol else 10 * t
+        z = _predict(state, z, free, c, factor, t_next - t)
+        t = t_next
+    raise RuntimeError(f"no convergence in {max_iter} Newton steps (gap {gap:.3g} nats)")
+
+
+def _neg_cond_entropy(q):
+    """-H_q(Y | X1, X2) in nats, the primal objective."""
+    q12 = q.sum(axis=2, keepdims=True)
+    mask = q > 0
+    return float((q[mask] * np.log(q[mask] / np.broadcast_to(q12, q.shape)[mask])).sum())
+
+
+class _DualState:
+    """Evaluates the dual constraint functions and their derivatives."""
+
+    def __init__(self, allowed, cells):
+        self.allowed = allowed
+        self.cells = cells
+        self.n1, self.n2, self.ny = allowed.shape
+
+    def evaluate(self, z):
+        """Return F (n_1, n_2) = logsumexp_y s and the softmax pi (n_1, n_2, n_y)."""
+        n1, n2, ny = self.allowed.shape
+        lam = z[: n1 * ny].reshape(n1, ny)
+        mu = z[n1 * ny :].reshape(n2, ny)
+        s = np.where(self.allowed, lam[:, None, :] + mu[None, :, :], -np.inf)
+        with np.errstate(invalid="ignore"):
+            f = logsumexp(s, axis=2)
+            pi = np.where(self.allowed, np.exp(s - f[:, :, None]), 0.0)
+        return np.where(self.cells, f, -np.inf), pi
+
+    def derivatives(self, f, pi, c_full, t):
+        """Gradient and Hessian of the barrier in the full (lam, mu) space."""
+        n1, n2, ny = self.n1, self.n2, self.ny
+        w = np.where(self.cells, 1.0 / np.where(self.cells, -f, 1.0), 0.0)
+        a = w[:, :, None] * pi
+        grad = np.concatenate([a.sum(axis=1).ravel(), a.sum(axis=0).ravel()])
+        grad -= t * c_full
+        # per cell: w diag(pi) + (w^2 - w) pi pi^T, mapped onto lam and mu
+        outer = ((w**2 - w)[:, :, None] * pi)[:, :, :, None] * pi[:, :, None, :]
+        eye = np.arange(ny)
+        outer[:, :, eye, eye] += a
+        d1 = n1 * ny
+        hess = np.zeros((d1 + n2 * ny, d1 + n2 * ny))
+        hess[:d1, d1:] = outer.transpose(0, 2, 1, 3).reshape(d1, n2 * ny)
+        hess[d1:, :d1] = hess[:d1, d1:].T
+        h_ll = outer.sum(axis=1)
+        h_mm = outer.sum(axis=0)
+        for i in range(n1):
+            hess[i * ny : (i + 1) * ny, i * ny : (i + 1) * ny] = h_ll[i]
+        for j in range(n2):
+            o = d1 + j * ny
+            hess[o : o + ny, o : o + ny] = h_mm[j]
+        return grad, hess
+
+
+def _centre(state, z, free, c, t, budget, eps=1e-8):
+    """Minimise the barrier at fixed t by damped Newton steps.
+
+    The sufficient-decrease test uses the barrier's change, computed as
+    ``-t <c, dz> - sum log(F_new / F_old)`` so that it stays accurate when the
+    barrier's value itself is large.
+
+    Returns
+    -------
+    z, f, pi : the centred point and its constraint values and softmax
+    factor : Cholesky factor of the Hessian at the last point
+    steps : Newton steps taken
+    """
+    c_full = np.zeros(z.size)
+    c_full[free] = c
+    f, pi = state.evaluate(z)
+    cells = state.cells
+    for step in range(1, budget + 1):
+        grad, hess = state.derivatives(f, pi, c_full, t)
+        g = grad[free]
+        factor = _cholesky(hess[np.ix_(free, free)])
+        dz = -linalg.cho_solve(factor, g, check_finite=False)
+        decrement = -g @ dz
+        if decrement / 2 <= eps:
+            return z, f, pi, factor, step
+        full = np.zeros_like(z)
+        full[free] = dz
+        slope = -t * c @ dz
+        alpha = 1.0
+        while alpha > 1e-10:
+            new_f, new_pi = state.evaluate(z + alpha * full)
+            if np.all(new_f[cells] < 0):
+                change = alpha * slope - np.log(new_f[cells] / f[cells]).sum()
+                if change <= -0.25 * alpha * decrement:
+                    break
+            alpha *= 0.5
+        else:
+            return z, f, pi, factor, step
+        z, f, pi = z + alpha * full, new_f, new_pi
+    return z, f, pi, factor, budget
+
+
+def _predict(state, z, free, c, factor, dt):
+    """Step along the central path's tangent dz/dt = H^-1 c, kept feasible."""
+    full = np.zeros_like(z)
+    full[free] = dt * linalg.cho_solve(factor, c, check_finite=False)
+    alpha = 1.0
+    while alpha > 1e-3:
+        f, _ = state.evaluate(z + alpha * full)
+        if np.all(f[state.cells] < -1e-300):
+            return z + 0.9 * alpha * full
+        alpha *= 0.5
+    return z
+
+
+def _cholesky(h):
+    """Cholesky factor of h, with a growing ridge if h is numerically singular."""
+    try:
+        return linalg.cho_factor(h, check_finite=False)
+    except linalg.LinAlgError:
+        pass
+    ridge = max(np.abs(np.diag(h)).max(), 1e-300) * 1e-14
+    while True:
+        try:
+            return linalg.cho_factor(
+                h + ridge * np.eye(h.shape[0]), check_finite=False
+            )
+        except linalg.LinAlgError:
+            ridge *= 100

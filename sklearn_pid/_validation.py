@@ -1,0 +1,109 @@
+"""Input validation shared by every estimator."""
+
+import warnings
+
+import numpy as np
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import validate_data
+
+from ._modalities import resolve_modalities
+
+#: Classes with fewer samples than this trigger a warning.
+MIN_CLASS_COUNT = 5
+
+
+def validate_modalities(estimator, X, y=None, *, reset, dtype="numeric"):
+    """Validate ``X`` (and ``y``) and split ``X`` into its two modalities.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Its ``modalities`` parameter is resolved when ``reset`` is true and
+        stored as ``modality_columns_``; otherwise the stored columns are used.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,) or None
+    reset : bool
+        True in ``fit`` (sets ``n_features_in_``, ``feature_names_in_``).
+    dtype : str, type or None, default="numeric"
+        Passed to :func:`sklearn.utils.validation.validate_data`; ``None``
+        keeps strings and categories (as an object array).
+
+    Returns
+    -------
+    X1 : ndarray of shape (n_samples, n_features_1)
+    X2 : ndarray of shape (n_samples, n_features_2)
+    y : ndarray of shape (n_samples,) or None
+    """
+    if y is None:
+        X = validate_data(estimator, X, reset=reset, dtype=dtype)
+    else:
+        X, y = validate_data(estimator, X, y, reset=reset, dtype=dtype)
+    if reset:
+        estimator.modality_columns_ = resolve_modalities(
+            estimator.modalities, X.shape[1], getattr(estimator, "feature_names_in_", None)
+        )
+    cols1, cols2 = estimator.modality_columns_
+    return X[:, cols1], X[:, cols2], y
+
+
+def encode_labels(y, classes=None):
+    """Check that ``y`` holds class labels and map them to ``0 .. n_classes-1``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+    classes : ndarray or None
+        The fitted ``classes_``. ``None`` (in ``fit``) learns them and requires
+        at least two classes.
+
+    Returns
+    -------
+    classes : ndarray of shape (n_classes,)
+    y_index : ndarray of int of shape (n_samples,)
+    """
+    if classes is None:
+        if type_of_target(y) in ("continuous", "continuous-multioutput"):
+            raise ValueError(
+                "y looks continuous, but this estimator needs class labels. Bin "
+                "y first (for example with sklearn.preprocessing.KBinsDiscretizer)."
+            )
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(
+                f"y has a single class ({classes[0]!r}); at least 2 classes are "
+                "needed to measure information about the label."
+            )
+        counts = np.bincount(y_index)
+        if counts.min() < MIN_CLASS_COUNT:
+            rare = classes[counts < MIN_CLASS_COUNT].tolist()
+            warnings.warn(
+                f"Classes {rare} have fewer than {MIN_CLASS_COUNT} samples; the "
+                "estimate is valid but weak for them.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return classes, y_index
+    y_index = np.searchsorted(classes, y)
+    y_index = np.clip(y_index, 0, classes.size - 1)
+    unknown = classes[y_index] != y
+    if np.any(unknown):
+        raise ValueError(
+            f"y contains labels not seen in fit: {np.unique(y[unknown]).tolist()[:10]} "
+            f"(fitted classes: {classes.tolist()})."
+        )
+    return classes, y_index
+
+
+def check_sample_weight(sample_weight, n_samples):
+    """Return non-negative float weights of length ``n_samples`` (ones if None)."""
+    if sample_weight is None:
+        return np.ones(n_samples)
+    w = np.asarray(sample_weight, dtype=float).ravel()
+    if w.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {w.shape[0]} entries but X has {n_samples} samples."
+        )
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError("sample_weight must be finite, non-negative and not all zero.")
+    return w
