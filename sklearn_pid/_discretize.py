@@ -53,8 +53,11 @@ class ModalityDiscretizer:
         self.bin_range = bin_range
         self.random_state = random_state
 
-    def fit_transform(self, X):
-        """Fit on ``X`` (n_samples, n_columns) and return state indices."""
+    def fit_transform(self, X, sample_weight):
+        """Fit on ``X`` (n_samples, n_columns) and return state indices.
+
+        ``sample_weight`` (n_samples,) weights the quantiles and k-means.
+        """
         method = self._resolve(X)
         if method == "discrete":
             codes = X
@@ -71,11 +74,12 @@ class ModalityDiscretizer:
                                for a, b in zip(lo, hi)]
             else:
                 qs = np.linspace(0, 1, self.n_bins + 1)[1:-1]
-                self.edges_ = [np.unique(np.quantile(col, qs)) for col in Xf.T]
+                self.edges_ = [np.unique(_weighted_quantiles(col, sample_weight, qs))
+                               for col in Xf.T]
             codes = self._bin(Xf)
         else:
-            self.model_ = self._model(method)
-            codes = self._apply_model(self.model_.fit(_as_float(X)), X, fit=True)
+            self.model_ = self._fit_model(method, _as_float(X), sample_weight)
+            codes = self._apply_model(self.model_, X)
         self.method_ = self._describe(method)
         self._method = method
         rows = _rows_index(codes)
@@ -89,7 +93,7 @@ class ModalityDiscretizer:
         elif self._method in ("uniform", "quantile"):
             codes = self._bin(X.astype(float))
         else:
-            codes = self._apply_model(self.model_, X, fit=False)
+            codes = self._apply_model(self.model_, X)
         return self.states_.get_indexer(_rows_index(codes))
 
     def _resolve(self, X):
@@ -126,6 +130,13 @@ class ModalityDiscretizer:
             [np.searchsorted(e, col, side="right") for e, col in zip(self.edges_, Xf.T)]
         )
 
+    def _fit_model(self, method, Xf, sample_weight):
+        """Build and fit the clustering model (weights go to k-means)."""
+        model = self._model(method)
+        if method == "kmeans":
+            return model.fit(Xf, kmeans__sample_weight=sample_weight)
+        return model.fit(Xf)
+
     def _model(self, method):
         if method == "estimator":
             est = clone(self.method)
@@ -143,7 +154,7 @@ class ModalityDiscretizer:
         steps.append(KMeans(self.n_clusters, n_init=4, random_state=self.random_state))
         return make_pipeline(*steps)
 
-    def _apply_model(self, model, X, fit):
+    def _apply_model(self, model, X):
         Xf = _as_float(X)
         if hasattr(model, "predict"):
             return np.asarray(model.predict(Xf)).reshape(-1, 1)
@@ -156,6 +167,14 @@ class ModalityDiscretizer:
                 "KBinsDiscretizer(encode='ordinal'))."
             )
         return codes
+
+
+def _weighted_quantiles(values, weights, qs):
+    """Inverted-CDF quantiles of weighted values (equal to repeating samples)."""
+    order = np.argsort(values, kind="stable")
+    values, cum = values[order], np.cumsum(weights[order])
+    idx = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
+    return values[np.minimum(idx, values.size - 1)]
 
 
 def _as_float(X):

@@ -107,11 +107,13 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     n_states_ : tuple of int
         Number of states of each modality.
     plugin_bias_ : float
-        First-order (Miller-Madow) estimate of the upward bias of the plug-in
-        ``I(X1,X2;Y)``, in ``base``: ``(K_12y - K_12 - K_y + 1) / (2 N)`` with
-        ``K`` the occupied cells and ``N`` the number of samples. A warning is
-        raised when it exceeds 10 % of ``mi_joint_`` (too many states for the
-        sample size: reduce ``n_bins`` or ``n_clusters``).
+        Estimated upward bias of the plug-in ``I(X1,X2;Y)``, in ``base``:
+        ``(K_12 - 1)(K_y - 1) / (2 N)`` with ``K_12``, ``K_y`` the occupied
+        ``(x1, x2)`` cells and classes and ``N`` the number of samples (the
+        chi-square approximation under independence). A warning is
+        raised when it exceeds both 10 % of ``mi_joint_`` and 0.01 bit (too
+        many states for the sample size: reduce ``n_bins`` or ``n_clusters``).
+        With ``sample_weight``, ``N`` is Kish's effective sample size.
     modality_columns_ : tuple of ndarray
         Column indices of the two modalities.
     n_features_in_ : int
@@ -152,7 +154,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         "modalities": [None, "array-like", Interval(numbers.Integral, 1, None, closed="left"), tuple],
         "discretizer": [StrOptions(set(METHODS)), "array-like", tuple, object],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
-        "n_clusters": [Interval(numbers.Integral, 2, None, closed="left")],
+        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
         "pca_components": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "bin_range": [None, tuple, list],
         "solver": [str],
@@ -217,7 +219,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=None)
         weights = check_sample_weight(sample_weight, X1.shape[0])
         self.classes_, y_index = encode_labels(y)
-        s1, s2 = self._fit_discretizers(X1, X2)
+        s1, s2 = self._fit_discretizers(X1, X2, weights)
         shape = (len(self.discretizers_[0].states_), len(self.discretizers_[1].states_),
                  self.classes_.size)
         self._check_size(shape)
@@ -236,7 +238,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         values = pid_from_tables(self.p_, self.q_, self.base)
         self._set_decomposition(_round_tolerance(values))
         self.plugin_bias_ = _plugin_bias(counts, weights, self.base)
-        if self.plugin_bias_ > 0.1 * max(self.mi_joint_, 1e-12) and self.mi_joint_ > 0:
+        if self.plugin_bias_ > max(0.1 * self.mi_joint_, 0.01 * np.log(2) / np.log(self.base)):
             warnings.warn(
                 f"The plug-in bias of I(X1,X2;Y) is about {self.plugin_bias_:.3g} "
                 f"(of {self.mi_joint_:.3g}): {shape[0]}x{shape[1]} states for "
@@ -314,7 +316,8 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y, sample_weight=None):
         """Held-out variational lower bound on ``I(X1,X2;Y)``, in ``base``.
@@ -354,7 +357,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
 
-    def _fit_discretizers(self, X1, X2):
+    def _fit_discretizers(self, X1, X2, weights):
         specs = self.discretizer
         if not (isinstance(specs, (tuple, list)) and len(specs) == 2):
             specs = (specs, specs)
@@ -363,7 +366,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
                                 self.bin_range, self.random_state)
             for spec in specs
         )
-        states = [d.fit_transform(Xm) for d, Xm in zip(self.discretizers_, (X1, X2))]
+        states = [d.fit_transform(Xm, weights) for d, Xm in zip(self.discretizers_, (X1, X2))]
         for k, d in enumerate(self.discretizers_, start=1):
             if len(d.states_) < 2:
                 raise ValueError(
@@ -478,9 +481,14 @@ def _round_tolerance(values):
 
 
 def _plugin_bias(counts, weights, base):
-    """Miller-Madow estimate of the plug-in bias of I(X1,X2;Y), in ``base``."""
+    """Expected plug-in I(X1,X2;Y) under independence, in ``base``.
+
+    ``2 N I`` (nats) is chi-square with ``(K_12 - 1)(K_y - 1)`` degrees of
+    freedom when X and Y are independent, so the plug-in estimate is biased up
+    by about ``(K_12 - 1)(K_y - 1) / (2 N)``; ``K`` counts occupied cells and
+    ``N`` is Kish's effective sample size of the weights.
+    """
     n_eff = weights.sum() ** 2 / (weights**2).sum()
-    k_12y = np.count_nonzero(counts)
     k_12 = np.count_nonzero(counts.sum(axis=2))
     k_y = np.count_nonzero(counts.sum(axis=(0, 1)))
-    return max(k_12y - k_12 - k_y + 1, 0) / (2 * n_eff) / np.log(base)
+    return (k_12 - 1) * (k_y - 1) / (2 * n_eff) / np.log(base)

@@ -1,0 +1,355 @@
+"""Correctness of PIDCVX against exact answers.
+
+Tolerances: the default solver certifies a duality gap of 1e-9 nats, so atoms
+are exact to ~1.5e-9 bits; dit's exponential-cone route (ECOS) agrees with a
+tight CVXPY solution to 2e-8 bits (measured), so comparisons with dit use
+1e-6 bits, the accuracy the issue asks for. Identities hold by construction up
+to the rounding of solver-tolerance negatives (< 1e-7 -> 0), checked to 1e-8.
+"""
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sklearn_pid import PIDCVX
+from sklearn_pid._broja import solve_broja
+from sklearn_pid._information import pid_from_tables
+
+from helpers import table_to_samples
+
+ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
+
+
+def fit_table(p, **params):
+    X, y, w = table_to_samples(p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # few rows per class
+        return PIDCVX(discretizer="discrete", **params).fit(X, y, sample_weight=w)
+
+
+def table(outcomes):
+    """Joint table from {"x1 x2 y": probability} with one-digit symbols."""
+    idx = [tuple(int(c) for c in k) for k in outcomes]
+    p = np.zeros([max(i[d] for i in idx) + 1 for d in range(3)])
+    for i, v in zip(idx, outcomes.values()):
+        p[i] = v
+    return p / p.sum()
+
+
+def gate(fn):
+    return table({f"{a}{b}{fn(a, b)}": 0.25 for a in (0, 1) for b in (0, 1)})
+
+
+# published values (Liang et al. 2023, Table 1; dit's BROJA catalogue), bits
+H = 0.31127812445913283  # I(X1;Y) of AND: 0.8113 - 0.5
+PUBLISHED = {
+    "and": (gate(lambda a, b: a & b), (H, 0, 0, 0.5)),
+    "or": (gate(lambda a, b: a | b), (H, 0, 0, 0.5)),
+    "xor": (gate(lambda a, b: a ^ b), (0, 0, 0, 1)),
+    "sum": (gate(lambda a, b: a + b), (0.5, 0, 0, 1)),
+    "copy": (gate(lambda a, b: 2 * a + b), (0, 1, 1, 0)),
+    "redundant": (table({"000": 0.5, "111": 0.5}), (1, 0, 0, 0)),
+    "w": (table({"001": 1, "010": 1, "100": 1}), (0.2516291673878229, 0, 0, 2 / 3)),
+    "unique_2": (gate(lambda a, b: b), (0, 0, 1, 0)),
+}
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_published_values(name):
+    p, expected = PUBLISHED[name]
+    est = fit_table(p)
+    np.testing.assert_allclose(est.decomposition_.values, expected, atol=1e-6)
+    assert est.marginal_violation_ < 1e-8
+
+
+def dit_broja(p):
+    """dit's BROJA by its exponential-cone route (its default route is unreliable)."""
+    dit = pytest.importorskip("dit")
+    pytest.importorskip("ecos")
+    x1, x2, y = np.nonzero(p)
+    outcomes = [(a, b, c) for a, b, c in zip(x1, x2, y)]
+    d = dit.Distribution(outcomes, p[x1, x2, y])
+    pid = dit.pid.PID_BROJA(d, [[0], [1]], [2], method="cone")
+    return np.array([
+        pid.get_pi(((0,), (1,))), pid.get_pi(((0,),)), pid.get_pi(((1,),)),
+        pid.get_pi(((0, 1),)),
+    ])
+
+
+CATALOG = [
+    "uniform", "null", "redundant", "simple", "unique 1", "cat", "synergy", "w",
+    "diff", "and", "reduced or", "sum", "rand", "f1", "jeff", "wb 1", "wb 2",
+    "wb 3", "imp. rdn", "rdn xor", "prob. 1", "prob. 2", "gband", "boom",
+    "not two", "pnt. unq.", "erase",
+]
+
+
+def dit_table(name):
+    dit = pytest.importorskip("dit")
+    d = dit.pid.distributions.bivariates[name]
+    symbols = [sorted({o[k] for o in d.outcomes}) for k in range(3)]
+    p = np.zeros([len(s) for s in symbols])
+    for o, v in zip(d.outcomes, d.pmf):
+        p[tuple(s.index(o[k]) for k, s in enumerate(symbols))] += v
+    return p
+
+
+@pytest.mark.parametrize("name", CATALOG)
+def test_dit_catalog(name):
+    p = dit_table(name)
+    est = fit_table(p)
+    np.testing.assert_allclose(est.decomposition_.values, dit_broja(p), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, seed", [((3, 3, 2), 0), ((4, 3, 3), 1), ((2, 5, 4), 2),
+                                         ((5, 5, 3), 3)])
+def test_random_tables_against_dit(shape, seed):
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.ones(math.prod(shape))).reshape(shape)
+    p[p < 0.01] = 0  # sparse support exercises the support handling
+    p /= p.sum()
+    est = fit_table(p)
+    np.testing.assert_allclose(est.decomposition_.values, dit_broja(p), atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, seed", [((6, 5, 3), 0), ((12, 12, 4), 1), ((16, 8, 10), 2)])
+def test_newton_matches_tight_clarabel(shape, seed):
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(math.prod(shape), 0.5)).reshape(shape)
+    newton = solve_broja(p, "newton")
+    tight = {"tol_gap_abs": 1e-11, "tol_gap_rel": 1e-11, "tol_feas": 1e-11}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        clarabel = solve_broja(p, "CLARABEL", tight)
+    a = pid_from_tables(p, newton.q)
+    b = pid_from_tables(p, clarabel.q)
+    assert newton.solver == "newton"
+    assert max(abs(a[k] - b[k]) for k in ATOMS) < 1e-6
+    assert newton.marginal_violation < 1e-12
+
+
+def test_identities_and_nonnegativity(rng):
+    p = rng.dirichlet(np.full(7 * 6 * 3, 0.3)).reshape(7, 6, 3)
+    est = fit_table(p)
+    d = est.decomposition_
+    assert d["redundancy"] + d["unique_1"] == pytest.approx(est.mi_1_, abs=1e-8)
+    assert d["redundancy"] + d["unique_2"] == pytest.approx(est.mi_2_, abs=1e-8)
+    assert d.sum() == pytest.approx(est.mi_joint_, abs=1e-8)
+    assert (d >= 0).all()
+    assert est.marginal_violation_ < 1e-8
+    np.testing.assert_allclose(est.q_.sum(axis=1), est.p_.sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(est.q_.sum(axis=0), est.p_.sum(axis=0), atol=1e-12)
+
+
+def test_swap_modalities_swaps_uniques(rng):
+    p = rng.dirichlet(np.ones(4 * 5 * 3)).reshape(4, 5, 3)
+    a = fit_table(p).decomposition_
+    b = fit_table(p.transpose(1, 0, 2)).decomposition_
+    np.testing.assert_allclose(
+        [a["redundancy"], a["unique_1"], a["unique_2"], a["synergy"]],
+        [b["redundancy"], b["unique_2"], b["unique_1"], b["synergy"]],
+        atol=1e-8,
+    )
+
+
+def test_identical_modalities_have_only_redundancy(rng):
+    x = rng.integers(0, 4, 3000)
+    y = (x + rng.integers(0, 2, 3000)) % 3
+    est = PIDCVX().fit(np.column_stack([x, x]), y)
+    assert est.unique_1_ == pytest.approx(0, abs=1e-8)
+    assert est.unique_2_ == pytest.approx(0, abs=1e-8)
+    assert est.synergy_ == pytest.approx(0, abs=1e-8)
+    assert est.redundancy_ == pytest.approx(est.mi_1_, abs=1e-8)
+
+
+def test_relabelling_and_permutation_invariance(rng):
+    X = rng.integers(0, 3, size=(2000, 2))
+    y = (X[:, 0] * X[:, 1] + rng.integers(0, 2, 2000)) % 3
+    ref = PIDCVX().fit(X, y).decomposition_
+    relabelled = np.array(["c", "a", "b"])[y]
+    perm = rng.permutation(len(y))
+    recoded = np.column_stack([X[:, 0] + 10, -X[:, 1]])
+    for Xv, yv in [(X, relabelled), (X[perm], y[perm]), (recoded, y)]:
+        np.testing.assert_allclose(PIDCVX().fit(Xv, yv).decomposition_, ref, atol=1e-8)
+
+
+def test_base_changes_units(rng):
+    X = rng.integers(0, 3, size=(1000, 2))
+    y = X.sum(axis=1) % 2
+    bits = PIDCVX().fit(X, y).decomposition_
+    nats = PIDCVX(base=math.e).fit(X, y).decomposition_
+    np.testing.assert_allclose(nats, bits * math.log(2), atol=1e-8)
+
+
+def test_interactions_average_to_dataset_values(rng):
+    X = rng.integers(0, 4, size=(3000, 2))
+    y = (X[:, 0] + X[:, 1] * (X[:, 0] > 1) + rng.integers(0, 2, 3000)) % 3
+    est = PIDCVX().fit(X, y)
+    inter = est.interactions(X, y)
+    assert list(inter.columns) == ATOMS
+    np.testing.assert_allclose(inter.mean().values, est.decomposition_.values, atol=1e-8)
+    # per-sample identities
+    i1 = inter["redundancy"] + inter["unique_1"]
+    i2 = inter["redundancy"] + inter["unique_2"]
+    assert i1.mean() == pytest.approx(est.mi_1_, abs=1e-8)
+    assert i2.mean() == pytest.approx(est.mi_2_, abs=1e-8)
+    assert inter.sum(axis=1).mean() == pytest.approx(est.mi_joint_, abs=1e-8)
+    # with alpha=0, transform averages the same way (the posterior is the table's)
+    est0 = PIDCVX(alpha=0).fit(X, y)
+    np.testing.assert_allclose(est0.transform(X).mean(axis=0), est.decomposition_.values,
+                               atol=1e-8)
+
+
+def test_transform_output_and_pandas(rng):
+    X = pd.DataFrame({"a": rng.integers(0, 3, 500), "b": rng.integers(0, 3, 500)})
+    y = (X["a"] + X["b"]) % 2
+    est = PIDCVX().fit(X, y)
+    Xt = est.transform(X)
+    assert Xt.shape == (500, 4)
+    assert list(est.get_feature_names_out()) == ATOMS
+    np.testing.assert_allclose(est.fit_transform(X, y), Xt)
+    out = clone(est).set_output(transform="pandas").fit(X, y).transform(X)
+    assert list(out.columns) == ATOMS
+    assert (out.index == X.index).all()
+
+
+def test_unseen_states_at_transform(rng):
+    X = rng.integers(0, 3, size=(600, 2))
+    y = (X[:, 0] + X[:, 1]) % 2
+    est = PIDCVX().fit(X, y)
+    new = np.array([[7, 1], [0, 9], [8, 8]])
+    proba = est.predict_proba(new)
+    np.testing.assert_allclose(proba.sum(axis=1), 1)
+    assert np.isfinite(est.transform(new)).all()
+    inter = est.interactions(new, [0, 1, 1])
+    # an unseen x1 state carries no information about y
+    assert inter.loc[0, "redundancy"] + inter.loc[0, "unique_1"] == pytest.approx(0)
+
+
+def test_predict_and_score(rng):
+    X = rng.integers(0, 2, size=(4000, 2))
+    y = X[:, 0] ^ X[:, 1]
+    est = PIDCVX().fit(X, y)
+    assert (est.predict(X) == y).all()
+    assert est.score(X, y) == pytest.approx(1.0, abs=0.01)  # ~1 bit, smoothing costs little
+    # a table fitted on labels independent of X knows nothing about y: its score
+    # is 0 up to the noise of 4 cells x 1000 samples (sd ~0.023 bit; 5 sd bound)
+    noisy = PIDCVX().fit(X, rng.integers(0, 2, 4000))
+    assert abs(noisy.score(X, y)) < 0.12
+
+
+def test_grid_search_and_pipeline_and_pickle(rng):
+    n = 3000
+    yy = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, 2)) + 1.5 * np.where(yy[:, None] == 1, 1, -1)
+    search = GridSearchCV(PIDCVX(discretizer="quantile"), {"n_bins": [2, 8]}, cv=3)
+    search.fit(X, yy)
+    assert search.best_params_["n_bins"] == 8
+    pipe = make_pipeline(PIDCVX(random_state=0)).fit(X, yy)
+    assert pipe.transform(X).shape == (n, 4)
+    est = pickle.loads(pickle.dumps(pipe[-1]))
+    np.testing.assert_allclose(est.transform(X), pipe.transform(X))
+
+
+def test_gaussian_mixture_reference_value():
+    """The paper's GMM, 50 uniform bins on [-5, 5] (reference: 0.720/0.000/0.002/0.191).
+
+    The reference used 1e6 samples; with 2e5 the plug-in table moves atoms by
+    a few 1e-3 bits, hence the 0.01-bit tolerance.
+    """
+    rng = np.random.default_rng(0)
+    n = 200_000
+    y = rng.integers(0, 2, n)
+    mu = 2 * np.array([np.cos(np.pi / 4), np.sin(np.pi / 4)])
+    X = rng.normal(size=(n, 2)) + np.where(y[:, None] == 1, mu, -mu)
+    est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
+    np.testing.assert_allclose(est.decomposition_.values, [0.720, 0.000, 0.002, 0.191],
+                               atol=0.01)
+
+
+def test_discretizers(rng):
+    X = rng.normal(size=(800, 4))
+    y = (X[:, 0] + X[:, 2] > 0).astype(int)
+    auto = PIDCVX(modalities=2, random_state=0).fit(X, y)
+    assert auto.discretization_ == {"modality_1": "kmeans(20)", "modality_2": "kmeans(20)"}
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    custom = PIDCVX(modalities=2, discretizer=(KMeans(5, n_init=2),
+                                               KBinsDiscretizer(3, encode="ordinal")),
+                    random_state=0).fit(X, y)
+    assert custom.n_states_[0] == 5
+    assert custom.discretization_["modality_2"] == "KBinsDiscretizer"
+    assert custom.transform(X[:10]).shape == (10, 4)
+    strings = np.array(["lo", "hi"], dtype=object)[(X[:, :2] > 0).astype(int)]
+    cat = PIDCVX(modalities=1).fit(strings, y)
+    assert cat.discretization_["modality_1"] == "discrete"
+    one = PIDCVX(modalities=1).fit(X[:, :2], y)
+    assert one.discretization_ == {"modality_1": "quantile(10)", "modality_2": "quantile(10)"}
+
+
+@pytest.mark.parametrize(
+    "X, y, params, error, match",
+    [
+        ([[0, 1], [1, np.nan]] * 10, [0, 1] * 10, {}, ValueError, "NaN"),
+        ([[0, 1], [1, np.inf]] * 10, [0, 1] * 10, {}, ValueError, "infinity"),
+        ([[0, 1], [1, 0]] * 10, [0] * 20, {}, ValueError, "only one class"),
+        ([[0, 1], [1, 0]] * 10, [0, 1] * 9, {}, ValueError, "inconsistent"),
+        ([[0, 1], [1, 0]] * 10, np.linspace(0, 1, 20), {}, ValueError, "continuous"),
+        ([[0, 1], [0, 0]] * 10, [0, 1] * 10, {}, ValueError, "Modality 1 has a single state"),
+        ([[0, 1, 2]] * 20, [0, 1] * 10, {}, ValueError, "exactly 2"),
+        ([[0, 1], [1, 0]] * 10, [0, 1] * 10, {"discretizer": "magic"}, ValueError, "discretizer"),
+    ],
+)
+def test_bad_input(X, y, params, error, match):
+    with pytest.raises(error, match=match):
+        PIDCVX(**params).fit(np.asarray(X, dtype=float), y)
+
+
+def test_too_many_states_names_the_parameter(rng):
+    X = rng.normal(size=(50, 2))
+    y = np.arange(50) % 2
+    from sklearn_pid import cvx
+
+    old = cvx.MAX_CELLS
+    cvx.MAX_CELLS = 100
+    try:
+        with pytest.raises(ValueError, match="n_bins"):
+            PIDCVX(discretizer="uniform", n_bins=20).fit(X, y)
+    finally:
+        cvx.MAX_CELLS = old
+
+
+def test_warnings_for_weak_estimates(rng):
+    X = rng.integers(0, 2, size=(40, 2))
+    y = np.r_[np.zeros(38, int), [1, 1]]
+    with pytest.warns(UserWarning, match="fewer than 5"):
+        PIDCVX().fit(X, y)
+    Xc = rng.normal(size=(60, 2))
+    with pytest.warns(UserWarning, match="plug-in bias"):
+        PIDCVX(discretizer="uniform", n_bins=30).fit(Xc, np.arange(60) % 2)
+
+
+def test_solver_fallback_warns(rng):
+    X = rng.integers(0, 3, size=(500, 2))
+    y = X.sum(1) % 2
+    with pytest.warns(RuntimeWarning, match="used 'CLARABEL' instead"):
+        est = PIDCVX(solver="newton", solver_options={"max_iter": 1}).fit(X, y)
+    assert est.solver_ == "CLARABEL"
+    ref = PIDCVX().fit(X, y)
+    np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=1e-6)
+
+
+def test_random_state_reproducible(rng):
+    X = rng.normal(size=(500, 6))
+    y = (X[:, 0] > 0).astype(int)
+    a = PIDCVX(modalities=3, random_state=3).fit(X, y).decomposition_
+    b = PIDCVX(modalities=3, random_state=3).fit(X, y).decomposition_
+    np.testing.assert_array_equal(a, b)

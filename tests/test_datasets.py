@@ -1,0 +1,221 @@
+"""Tests of sklearn_pid.datasets: shapes, dtypes, seeds, truth tables, GMM moments."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.utils import Bunch
+
+from sklearn_pid.datasets import (
+    BITWISE_GATES,
+    load_digits_halves,
+    make_bitwise,
+    make_gaussian_mixture,
+)
+
+N = 20000
+
+#: y for the inputs (x1, x2) = (0, 0), (0, 1), (1, 0), (1, 1).
+TRUTH_TABLES = {
+    "and": (0, 0, 0, 1),
+    "or": (0, 1, 1, 1),
+    "xor": (0, 1, 1, 0),
+    "nand": (1, 1, 1, 0),
+    "nor": (1, 0, 0, 0),
+    "xnor": (1, 0, 0, 1),
+    "copy": (0, 1, 2, 3),
+    "sum": (0, 1, 1, 2),
+    "unique_1": (0, 0, 1, 1),
+    "unique_2": (0, 1, 0, 1),
+    "redundant": (0, 0, 1, 1),
+}
+
+
+def within_5_se(mean, expected, sd, n):
+    """Is a sample mean within 5 standard errors ``sd / sqrt(n)`` of its expectation?
+
+    A 5-sigma deviation has probability below 1e-6 per check, so the tests
+    are not flaky, while a wrong distribution fails at these sample sizes.
+    """
+    return abs(mean - expected) <= 5 * sd / np.sqrt(n)
+
+
+# ---------------------------------------------------------------- make_bitwise
+
+
+def test_gates_constant_matches_truth_tables():
+    assert set(BITWISE_GATES) == set(TRUTH_TABLES)
+
+
+@pytest.mark.parametrize("gate", BITWISE_GATES)
+def test_bitwise_shapes_dtypes_and_truth_table(gate):
+    X, y = make_bitwise(gate, n_samples=N, random_state=0)
+    assert X.shape == (N, 2) and y.shape == (N,)
+    assert X.dtype == np.int64 and y.dtype == np.int64
+    assert set(np.unique(X).tolist()) == {0, 1}
+    expected = np.asarray(TRUTH_TABLES[gate])[2 * X[:, 0] + X[:, 1]]
+    np.testing.assert_array_equal(y, expected)
+
+
+@pytest.mark.parametrize("gate", sorted(set(BITWISE_GATES) - {"redundant"}))
+def test_bitwise_bits_are_independent_fair_coins(gate):
+    X, _ = make_bitwise(gate, n_samples=N, random_state=1)
+    cells = np.bincount(2 * X[:, 0] + X[:, 1], minlength=4) / N
+    # Each of the four cells has probability 1/4, sd sqrt(3/16) per sample.
+    for frequency in cells:
+        assert within_5_se(frequency, 0.25, np.sqrt(3 / 16), N)
+
+
+def test_redundant_gate_copies_the_bit():
+    X, y = make_bitwise("redundant", n_samples=N, random_state=0)
+    np.testing.assert_array_equal(X[:, 1], X[:, 0])
+    np.testing.assert_array_equal(y, X[:, 0])
+    assert within_5_se(X[:, 0].mean(), 0.5, 0.5, N)
+
+
+@pytest.mark.parametrize(("gate", "p_one"), [("and", 0.25), ("or", 0.75), ("xor", 0.5)])
+def test_bitwise_label_balance(gate, p_one):
+    _, y = make_bitwise(gate, n_samples=N, random_state=2)
+    assert within_5_se(y.mean(), p_one, np.sqrt(p_one * (1 - p_one)), N)
+
+
+@pytest.mark.parametrize("gate", BITWISE_GATES)
+def test_bitwise_one_hot_encodes_the_same_bits(gate):
+    X, y = make_bitwise(gate, n_samples=500, random_state=3)
+    X_hot, y_hot = make_bitwise(gate, n_samples=500, one_hot=True, random_state=3)
+    assert X_hot.shape == (500, 4) and X_hot.dtype == np.int64
+    np.testing.assert_array_equal(y_hot, y)
+    np.testing.assert_array_equal(X_hot[:, [1, 3]], X)
+    np.testing.assert_array_equal(X_hot[:, [0, 2]], 1 - X)
+
+
+def test_bitwise_seeds_are_reproducible():
+    a = make_bitwise("xor", n_samples=100, random_state=7)
+    b = make_bitwise("xor", n_samples=100, random_state=np.random.RandomState(7))
+    c = make_bitwise("xor", n_samples=100, random_state=8)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_bitwise_unknown_gate_lists_the_gates():
+    with pytest.raises(ValueError, match="Unknown gate 'nxor'") as info:
+        make_bitwise("nxor")
+    for gate in BITWISE_GATES:
+        assert gate in str(info.value)
+
+
+@pytest.mark.parametrize("n_samples", [0, -3, 2.5, True, "10"])
+def test_bitwise_bad_n_samples(n_samples):
+    with pytest.raises(ValueError, match="n_samples must be an integer >= 1"):
+        make_bitwise("and", n_samples=n_samples)
+
+
+# ------------------------------------------------------- make_gaussian_mixture
+
+
+def test_gmm_shapes_dtypes_and_labels():
+    X, y = make_gaussian_mixture(n_samples=N, random_state=0)
+    assert X.shape == (N, 2) and y.shape == (N,)
+    assert X.dtype == np.float64 and y.dtype == np.int64
+    assert set(np.unique(y).tolist()) == {0, 1}
+    assert within_5_se(y.mean(), 0.5, 0.5, N)
+
+
+@pytest.mark.parametrize(("norm", "angle"), [(2.0, np.pi / 4), (1.0, 0.0), (3.0, 2.0)])
+def test_gmm_class_conditional_moments(norm, angle):
+    X, y = make_gaussian_mixture(n_samples=N, norm=norm, angle=angle, random_state=1)
+    mu = norm * np.array([np.cos(angle), np.sin(angle)])
+    for label, sign in ((1, 1), (0, -1)):
+        Xc = X[y == label]
+        # Unit variance per coordinate: the standard error of a mean is 1/sqrt(n_c).
+        for j in range(2):
+            assert within_5_se(Xc[:, j].mean(), sign * mu[j], 1.0, len(Xc))
+        # Identity covariance: each variance is 1 with standard error sqrt(2/n_c),
+        # the covariance 0 with standard error 1/sqrt(n_c).
+        cov = np.cov(Xc.T)
+        assert within_5_se(cov[0, 0], 1.0, np.sqrt(2), len(Xc))
+        assert within_5_se(cov[1, 1], 1.0, np.sqrt(2), len(Xc))
+        assert within_5_se(cov[0, 1], 0.0, 1.0, len(Xc))
+
+
+def test_gmm_polar_round_trips_to_cartesian():
+    X, y = make_gaussian_mixture(n_samples=1000, angle=1.0, random_state=4)
+    P, y_polar = make_gaussian_mixture(
+        n_samples=1000, angle=1.0, coordinates="polar", random_state=4
+    )
+    np.testing.assert_array_equal(y_polar, y)
+    r, theta = P.T
+    assert (r >= 0).all()
+    assert ((theta >= -np.pi) & (theta <= np.pi)).all()
+    np.testing.assert_allclose(r * np.cos(theta), X[:, 0], atol=1e-12)
+    np.testing.assert_allclose(r * np.sin(theta), X[:, 1], atol=1e-12)
+
+
+def test_gmm_seeds_are_reproducible():
+    a = make_gaussian_mixture(n_samples=50, random_state=5)
+    b = make_gaussian_mixture(n_samples=50, random_state=5)
+    c = make_gaussian_mixture(n_samples=50, random_state=6)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_samples": 0}, "n_samples must be an integer >= 1"),
+        ({"norm": -1.0}, "norm must be >= 0"),
+        ({"norm": np.nan}, "norm must be a finite real number"),
+        ({"angle": np.inf}, "angle must be a finite real number"),
+        ({"angle": "45"}, "angle must be a finite real number"),
+        ({"coordinates": "spherical"}, "coordinates must be one of cartesian, polar"),
+    ],
+)
+def test_gmm_bad_params(params, message):
+    with pytest.raises(ValueError, match=message):
+        make_gaussian_mixture(**params)
+
+
+# --------------------------------------------------------- load_digits_halves
+
+
+def test_digits_halves_are_the_image_halves():
+    digits = load_digits()
+    X, y = load_digits_halves()
+    n = len(digits.target)
+    assert X.shape == (n, 64) and y.shape == (n,)
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(X, digits.data)
+    np.testing.assert_array_equal(y, digits.target)
+    np.testing.assert_array_equal(X[:, :32], digits.images[:, :4].reshape(n, 32))
+    np.testing.assert_array_equal(X[:, 32:], digits.images[:, 4:].reshape(n, 32))
+
+
+def test_digits_halves_as_frame():
+    X, y = load_digits_halves(as_frame=True)
+    assert isinstance(X, pd.DataFrame) and isinstance(y, pd.Series)
+    expected = [f"top_{k}" for k in range(32)] + [f"bottom_{k}" for k in range(32)]
+    assert X.columns.tolist() == expected
+    assert y.name == "digit"
+    np.testing.assert_array_equal(X.to_numpy(), load_digits().data)
+    # Pixel k of a half sits at row k // 8, column k % 8 of that half.
+    images = load_digits().images
+    np.testing.assert_array_equal(X["bottom_11"], images[:, 4 + 1, 3])
+
+
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_digits_halves_bunch(as_frame):
+    bunch = load_digits_halves(return_X_y=False, as_frame=as_frame)
+    assert isinstance(bunch, Bunch)
+    assert bunch.modalities == 32
+    assert bunch.data.shape == (1797, 64)
+    assert len(bunch.feature_names) == 64
+    assert bunch.feature_names[31] == "top_31" and bunch.feature_names[32] == "bottom_0"
+    assert "modalities=32" in bunch.DESCR
+    assert list(bunch.target_names) == list(range(10))
+    if as_frame:
+        assert bunch.frame.shape == (1797, 65)
+        assert bunch.frame.columns[-1] == "digit"
+    else:
+        assert bunch.frame is None
