@@ -39,7 +39,7 @@ TIGHT_CLARABEL = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 _T_GROWTH = 50.0
 
 #: Newton steps allowed per centring stage before the method gives up.
-_STAGE_STEPS = 60
+_STAGE_STEPS = 150
 
 
 class SolverError(RuntimeError):
@@ -336,15 +336,13 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
     cells = state.cells
     for step in range(1, budget + 1):
         grad, hess = state.derivatives(f, pi, c_full, t)
-        g = grad[free]
-        factor = _cholesky(hess[np.ix_(free, free)])
-        dz = -linalg.cho_solve(factor, g, check_finite=False)
-        decrement = -g @ dz
+        _pin(hess, grad, free)
+        factor = _cholesky(hess)
+        full = -linalg.cho_solve(factor, grad, check_finite=False)
+        decrement = -grad @ full
         if decrement / 2 <= eps:
             return z, f, pi, factor, step
-        full = np.zeros_like(z)
-        full[free] = dz
-        slope = -t * c @ dz
+        slope = -t * c_full @ full
         alpha = 1.0
         while alpha > 1e-10:
             new_f, new_pi = state.evaluate(z + alpha * full)
@@ -361,8 +359,9 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
 
 def _predict(state, z, free, c, factor, dt):
     """Step along the central path's tangent dz/dt = H^-1 c, kept feasible."""
-    full = np.zeros_like(z)
-    full[free] = dt * linalg.cho_solve(factor, c, check_finite=False)
+    c_full = np.zeros(z.size)
+    c_full[free] = c
+    full = dt * linalg.cho_solve(factor, c_full, check_finite=False)
     alpha = 1.0
     while alpha > 1e-3:
         f, _ = state.evaluate(z + alpha * full)
@@ -370,6 +369,15 @@ def _predict(state, z, free, c, factor, dt):
             return z + 0.9 * alpha * full
         alpha *= 0.5
     return z
+
+
+def _pin(hess, grad, free):
+    """Fix the variables outside ``free``: identity rows/columns, zero gradient."""
+    pinned = np.flatnonzero(~free)
+    hess[pinned, :] = 0.0
+    hess[:, pinned] = 0.0
+    hess[pinned, pinned] = 1.0
+    grad[pinned] = 0.0
 
 
 def _cholesky(h):
