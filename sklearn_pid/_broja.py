@@ -36,10 +36,13 @@ FALLBACK_SOLVERS = ("CLARABEL", "ECOS", "SCS")
 TIGHT_CLARABEL = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 
 #: Factor by which the barrier parameter grows between centring stages.
-_T_GROWTH = 50.0
+_T_GROWTH = 10.0
 
 #: Newton steps allowed per centring stage before the method gives up.
 _STAGE_STEPS = 150
+
+#: Newton steps between two certifications of the duality gap.
+_CHECK_EVERY = 10
 
 
 class SolverError(RuntimeError):
@@ -89,7 +92,8 @@ def solve_broja(p, solver="auto", solver_options=None, verbose=0):
         Keyword arguments for the first solver (``tol``, ``max_iter`` for
         ``"newton"``; settings passed to ``cvxpy.Problem.solve`` otherwise).
     verbose : int, default=0
-        ``> 1`` lets the solver print its log.
+        ``>= 1`` prints the Newton solver's progress (one line per centring
+        stage); ``> 1`` also lets CVXPY solvers print their log.
 
     Returns
     -------
@@ -212,7 +216,7 @@ def _solve_cvxpy(p1, p2, allowed, name, options, verbose):
 # -------------------------------------------------------------------------- Newton
 
 
-def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=200, verbose=0):
+def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
     """Log-barrier Newton method on the dual geometric program.
 
     Parameters
@@ -224,7 +228,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=200, verbose=0):
     tol : float, default=1e-9
         Certified duality gap at which to stop, in nats: the primal value of
         the polished ``q`` minus the dual value of the current dual point.
-    max_iter : int, default=200
+    max_iter : int, default=500
         Largest total number of Newton steps; a centring stage that takes
         more than ``_STAGE_STEPS`` steps also stops the method.
 
@@ -246,21 +250,25 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=200, verbose=0):
     t = float(n_cells)
     n_iter = 0
     while True:
-        budget = min(_STAGE_STEPS, max_iter - n_iter)
-        z, f, pi, factor, steps = _centre(state, z, free, c, t, budget)
-        n_iter += steps
-        theta = np.where(cells, 1.0 / (t * np.where(cells, -f, 1.0)), 0.0)
-        q = _polish(theta[:, :, None] * pi, p1, p2, max_iter=200)
-        gap = _neg_cond_entropy(q) - c @ z[free]
-        if verbose > 1:
-            print(f"newton: t={t:.3g}, {steps} steps, certified gap {gap:.3g} nats")
-        if gap <= tol:
-            return q, "optimal", n_iter
-        if steps == budget:
-            raise RuntimeError(
-                f"no convergence in {n_iter} Newton steps (certified gap {gap:.3g} "
-                "nats)"
-            )
+        stage_steps = 0
+        centred = False
+        while not centred:  # centre at t, certifying every _CHECK_EVERY steps
+            budget = min(_CHECK_EVERY, _STAGE_STEPS - stage_steps, max_iter - n_iter)
+            if budget <= 0:
+                raise RuntimeError(
+                    f"no convergence in {n_iter} Newton steps (certified gap "
+                    f"{gap:.3g} nats)"
+                )
+            z, f, pi, factor, steps, centred = _centre(state, z, free, c, t, budget)
+            n_iter += steps
+            stage_steps += steps
+            theta = np.where(cells, 1.0 / (t * np.where(cells, -f, 1.0)), 0.0)
+            q = _polish(theta[:, :, None] * pi, p1, p2, max_iter=200)
+            gap = _neg_cond_entropy(q) - c @ z[free]
+            if gap <= tol:
+                return q, "optimal", n_iter
+        if verbose:
+            print(f"newton: t={t:.3g}, {stage_steps} steps, certified gap {gap:.3g} nats")
         t_next = min(_T_GROWTH * t, 2 * n_cells / tol) if t < 2 * n_cells / tol else 10 * t
         z = _predict(state, z, free, c, factor, t_next - t)
         t = t_next
@@ -326,9 +334,10 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
 
     Returns
     -------
-    z, f, pi : the centred point and its constraint values and softmax
+    z, f, pi : the last point and its constraint values and softmax
     factor : Cholesky factor of the Hessian at the last point
     steps : Newton steps taken
+    centred : False if the budget ran out before the Newton decrement was small
     """
     c_full = np.zeros(z.size)
     c_full[free] = c
@@ -341,7 +350,7 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
         full = -linalg.cho_solve(factor, grad, check_finite=False)
         decrement = -grad @ full
         if decrement / 2 <= eps:
-            return z, f, pi, factor, step
+            return z, f, pi, factor, step, True
         slope = -t * c_full @ full
         alpha = 1.0
         while alpha > 1e-10:
@@ -352,9 +361,9 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
                     break
             alpha *= 0.5
         else:
-            return z, f, pi, factor, step
+            return z, f, pi, factor, step, True
         z, f, pi = z + alpha * full, new_f, new_pi
-    return z, f, pi, factor, budget
+    return z, f, pi, factor, budget, False
 
 
 def _predict(state, z, free, c, factor, dt):

@@ -81,7 +81,8 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     random_state : int, RandomState or None, default=None
         Seed of k-means and PCA.
     verbose : int, default=0
-        ``> 1`` prints the solver's log.
+        ``>= 1`` prints the Newton solver's progress, one line per centring
+        stage (large tables take minutes); ``> 1`` also the CVXPY solver log.
 
     Attributes
     ----------
