@@ -4,8 +4,8 @@ Partial information decomposition (PID) estimators with the scikit-learn API.
 """
 
 from ._broja import SolverError
-from .cvx import PIDCVX
+from .cvx import PIDCVX, broja_decomposition
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["PIDCVX", "SolverError", "__version__"]
+__all__ = ["PIDCVX", "SolverError", "broja_decomposition", "__version__"]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, sparse
 from scipy.special import logsumexp
+from threadpoolctl import threadpool_limits
 
 #: Exponential-cone solvers tried, in this order, after the chosen solver fails.
 FALLBACK_SOLVERS = ("CLARABEL", "ECOS", "SCS")
@@ -35,11 +36,24 @@ FALLBACK_SOLVERS = ("CLARABEL", "ECOS", "SCS")
 #: CLARABEL settings of the ``"auto"`` route (atoms exact to ~1e-9 bit).
 TIGHT_CLARABEL = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 
+#: Keyword options of the Newton solver.
+_NEWTON_OPTIONS = {"tol", "max_iter"}
+
+#: Largest number of dual variables (|X1| + |X2|) |Y| of the Newton solver: its
+#: dense Hessian takes 8 n^2 bytes (n = 6000: 288 MB), and its per-cell
+#: |X1| |X2| |Y|^2 array at most 8 n^2 / 4 bytes.
+NEWTON_MAX_DUAL = 6000
+
 #: Factor by which the barrier parameter grows between centring stages.
 _T_GROWTH = 10.0
 
 #: Newton steps allowed per centring stage before the method gives up.
 _STAGE_STEPS = 150
+
+#: Below this many dual variables the Newton solver runs BLAS on one thread:
+#: multithreaded factorisations of small matrices only add synchronisation,
+#: which costs up to 10x on a busy machine or inside parallel grid searches.
+_SINGLE_THREAD_BELOW = 1500
 
 #: Newton steps between two certifications of the duality gap.
 _CHECK_EVERY = 10
@@ -110,16 +124,15 @@ def solve_broja(p, solver="auto", solver_options=None, verbose=0):
     p_red = p[np.ix_(*keep)]
     p_red = p_red / p_red.sum()
     errors = []
-    for k, (name, options) in enumerate(_solver_chain(solver, solver_options)):
+    for name, options in _solver_chain(solver, solver_options):
         try:
             q_red, status, n_iter = _run(name, p_red, options, verbose)
-        except Exception as exc:  # every failure moves to the next solver
+        except _failures() as exc:  # a numerical failure moves to the next solver
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
-        if k > (1 if solver == "auto" else 0):
+        if errors:
             warnings.warn(
-                f"BROJA solver {errors[0].split(':')[0]!r} failed ({errors[-1]}); "
-                f"used {name!r} instead.",
+                f"The BROJA solver {errors[0]}; used {name!r} instead.",
                 RuntimeWarning,
                 stacklevel=3,
             )
@@ -130,13 +143,26 @@ def solve_broja(p, solver="auto", solver_options=None, verbose=0):
 
 
 def _solver_chain(solver, options):
-    """(name, options) pairs to try in order."""
+    """(name, options) pairs to try in order; checks names and Newton options."""
+    installed = _installed_cvxpy_solvers()
+    known = {"auto", "newton"} | installed
+    if solver not in known:
+        raise ValueError(
+            f"Unknown solver {solver!r}; use 'auto', 'newton' or an installed CVXPY "
+            f"solver: {sorted(installed)}."
+        )
     options = dict(options or {})
+    if solver in ("auto", "newton"):
+        unknown = set(options) - _NEWTON_OPTIONS
+        if unknown:
+            raise ValueError(
+                f"Unknown option(s) {sorted(unknown)} for the 'newton' solver; it "
+                f"takes {sorted(_NEWTON_OPTIONS)}."
+            )
     if solver == "auto":
         chain = [("newton", options), ("CLARABEL", TIGHT_CLARABEL)]
     else:
         chain = [(solver, options)]
-    installed = _installed_cvxpy_solvers()
     chain += [(s, {}) for s in FALLBACK_SOLVERS
               if s in installed and s not in {name for name, _ in chain}]
     return chain
@@ -152,6 +178,14 @@ def marginal_violation(p, q):
     )
 
 
+def _failures():
+    """Exceptions that mean "this solver could not solve it": try the next."""
+    from cvxpy.error import SolverError as CvxpySolverError
+
+    return (RuntimeError, ArithmeticError, MemoryError, linalg.LinAlgError,
+            CvxpySolverError)
+
+
 def _installed_cvxpy_solvers():
     import cvxpy as cp
 
@@ -163,7 +197,16 @@ def _run(name, p, options, verbose):
     p1, p2 = p.sum(axis=1), p.sum(axis=0)
     allowed = (p1[:, None, :] > 0) & (p2[None, :, :] > 0)
     if name == "newton":
-        q, status, n_iter = _solve_newton(p1, p2, allowed, verbose=verbose, **options)
+        n_dual = (p1.shape[0] + p2.shape[0]) * p1.shape[1]
+        if n_dual > NEWTON_MAX_DUAL:
+            raise MemoryError(
+                f"{n_dual} dual variables exceed the Newton solver's dense limit "
+                f"({NEWTON_MAX_DUAL}); fewer states (n_bins, n_clusters) keep it fast"
+            )
+        limits = 1 if n_dual < _SINGLE_THREAD_BELOW else None
+        with threadpool_limits(limits=limits, user_api="blas"):
+            q, status, n_iter = _solve_newton(p1, p2, allowed, verbose=verbose,
+                                              **options)
     else:
         q, status, n_iter = _solve_cvxpy(p1, p2, allowed, name, options, verbose)
     q = _polish(np.where(allowed, np.clip(q, 0, None), 0.0), p1, p2)
@@ -249,6 +292,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
     state = _DualState(allowed, cells)
     t = float(n_cells)
     n_iter = 0
+    gap = np.inf
     while True:
         stage_steps = 0
         centred = False
@@ -291,7 +335,7 @@ class _DualState:
 
     def evaluate(self, z):
         """Return F (n_1, n_2) = logsumexp_y s and the softmax pi (n_1, n_2, n_y)."""
-        n1, n2, ny = self.allowed.shape
+        n1, n2, ny = self.n1, self.n2, self.ny
         lam = z[: n1 * ny].reshape(n1, ny)
         mu = z[n1 * ny :].reshape(n2, ny)
         s = np.where(self.allowed, lam[:, None, :] + mu[None, :, :], -np.inf)

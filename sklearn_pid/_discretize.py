@@ -7,6 +7,7 @@ clusters of the whole modality, or any scikit-learn clusterer/transformer).
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
@@ -58,6 +59,7 @@ class ModalityDiscretizer:
 
         ``sample_weight`` (n_samples,) weights the quantiles and k-means.
         """
+        _check_finite(X)
         method = self._resolve(X)
         if method == "discrete":
             codes = X
@@ -67,9 +69,7 @@ class ModalityDiscretizer:
                 if self.bin_range is None:
                     lo, hi = Xf.min(axis=0), Xf.max(axis=0)
                 else:
-                    lo, hi = np.broadcast_to(
-                        np.asarray(self.bin_range, float).reshape(2, -1), (2, X.shape[1])
-                    )
+                    lo, hi = _check_range(self.bin_range, X.shape[1])
                 self.edges_ = [np.linspace(a, b, self.n_bins + 1)[1:-1]
                                for a, b in zip(lo, hi)]
             else:
@@ -88,6 +88,7 @@ class ModalityDiscretizer:
 
     def transform(self, X):
         """State indices of new rows; ``-1`` for a state never seen in fit."""
+        _check_finite(X)
         if self._method == "discrete":
             codes = X
         elif self._method in ("uniform", "quantile"):
@@ -134,13 +135,14 @@ class ModalityDiscretizer:
         """Build and fit the clustering model (weights go to k-means)."""
         model = self._model(method)
         if method == "kmeans":
-            return model.fit(Xf, kmeans__sample_weight=sample_weight)
+            return model.fit(Xf, standardscaler__sample_weight=sample_weight,
+                             kmeans__sample_weight=sample_weight)
         return model.fit(Xf)
 
     def _model(self, method):
         if method == "estimator":
             est = clone(self.method)
-            if "random_state" in est.get_params():
+            if est.get_params().get("random_state", 0) is None:
                 est.set_params(random_state=self.random_state)
             if not (hasattr(est, "predict") or hasattr(est, "transform")):
                 raise TypeError(
@@ -158,8 +160,14 @@ class ModalityDiscretizer:
         Xf = _as_float(X)
         if hasattr(model, "predict"):
             return np.asarray(model.predict(Xf)).reshape(-1, 1)
-        codes = np.asarray(model.transform(Xf))
-        codes = codes.reshape(len(X), -1)
+        codes = model.transform(Xf)
+        if sparse.issparse(codes):
+            raise ValueError(
+                f"The discretizer {type(model).__name__} returned a sparse (one-hot) "
+                "matrix; its transform must output one code per column (e.g. "
+                "KBinsDiscretizer(encode='ordinal'))."
+            )
+        codes = np.asarray(codes).reshape(len(X), -1)
         if codes.dtype.kind == "f" and not np.all(codes == np.round(codes)):
             raise ValueError(
                 f"The discretizer {type(model).__name__} returned non-integer codes; "
@@ -175,6 +183,27 @@ def _weighted_quantiles(values, weights, qs):
     values, cum = values[order], np.cumsum(weights[order])
     idx = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
     return values[np.minimum(idx, values.size - 1)]
+
+
+def _check_finite(X):
+    """Reject NaN and infinity in numeric data, whatever its dtype."""
+    numeric = _numeric_or_none(X)
+    if numeric is not None and not np.all(np.isfinite(numeric)):
+        raise ValueError("Input X contains NaN or infinity.")
+
+
+def _check_range(bin_range, n_columns):
+    """``bin_range`` as (low, high) arrays of n_columns, with low < high."""
+    try:
+        lo, hi = np.broadcast_to(np.asarray(bin_range, float).reshape(2, -1),
+                                 (2, n_columns))
+    except ValueError:
+        raise ValueError(
+            f"bin_range must be (low, high), got {bin_range!r}."
+        ) from None
+    if not np.all(np.isfinite(lo) & np.isfinite(hi) & (lo < hi)):
+        raise ValueError(f"bin_range must be finite with low < high, got {bin_range!r}.")
+    return lo, hi
 
 
 def _as_float(X):

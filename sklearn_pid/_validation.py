@@ -12,7 +12,7 @@ from ._modalities import resolve_modalities
 MIN_CLASS_COUNT = 5
 
 
-def validate_modalities(estimator, X, y=None, *, reset, dtype="numeric"):
+def validate_modalities(estimator, X, y="no_validation", *, reset, dtype="numeric"):
     """Validate ``X`` (and ``y``) and split ``X`` into its two modalities.
 
     Parameters
@@ -21,7 +21,9 @@ def validate_modalities(estimator, X, y=None, *, reset, dtype="numeric"):
         Its ``modalities`` parameter is resolved when ``reset`` is true and
         stored as ``modality_columns_``; otherwise the stored columns are used.
     X : array-like or DataFrame of shape (n_samples, n_features)
-    y : array-like of shape (n_samples,) or None
+    y : array-like of shape (n_samples,), None or "no_validation"
+        ``"no_validation"`` (default) validates ``X`` only; ``None`` is an error
+        for estimators that require ``y``.
     reset : bool
         True in ``fit`` (sets ``n_features_in_``, ``feature_names_in_``).
     dtype : str, type or None, default="numeric"
@@ -34,8 +36,9 @@ def validate_modalities(estimator, X, y=None, *, reset, dtype="numeric"):
     X2 : ndarray of shape (n_samples, n_features_2)
     y : ndarray of shape (n_samples,) or None
     """
-    if y is None:
+    if isinstance(y, str) and y == "no_validation":
         X = validate_data(estimator, X, reset=reset, dtype=dtype)
+        y = None
     else:
         X, y = validate_data(estimator, X, y, reset=reset, dtype=dtype)
     if reset:
@@ -46,7 +49,7 @@ def validate_modalities(estimator, X, y=None, *, reset, dtype="numeric"):
     return X[:, cols1], X[:, cols2], y
 
 
-def encode_labels(y, classes=None):
+def encode_labels(y, classes=None, sample_weight=None):
     """Check that ``y`` holds class labels and map them to ``0 .. n_classes-1``.
 
     Parameters
@@ -55,6 +58,9 @@ def encode_labels(y, classes=None):
     classes : ndarray or None
         The fitted ``classes_``. ``None`` (in ``fit``) learns them and requires
         at least two classes.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Frequency weights: a class is rare (warning) when its total weight is
+        below :data:`MIN_CLASS_COUNT`.
 
     Returns
     -------
@@ -74,7 +80,7 @@ def encode_labels(y, classes=None):
                 f"y has only one class ({classes[0]!r}); at least 2 classes are "
                 "needed to measure information about the label."
             )
-        counts = np.bincount(y_index)
+        counts = np.bincount(y_index, weights=sample_weight)
         if counts.min() < MIN_CLASS_COUNT:
             rare = classes[counts < MIN_CLASS_COUNT].tolist()
             warnings.warn(

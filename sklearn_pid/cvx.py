@@ -5,8 +5,9 @@ import numbers
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import ATOMS, DecompositionMixin
@@ -65,10 +66,12 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         data's range. Values outside fall into the edge bins.
     solver : str, default="auto"
         ``"auto"``/``"newton"``: the package's dual interior-point solver
-        (certified to a duality gap of ``1e-8`` nats), or the name of an
+        (certified to a duality gap of ``1e-9`` nats), or the name of an
         installed CVXPY exponential-cone solver (``"CLARABEL"``, ``"ECOS"``,
-        ``"SCS"``). If it fails, the other installed solvers are tried in turn
-        with a warning; if all fail a ``SolverError`` holds their messages.
+        ``"SCS"``). ``"auto"`` moves to CLARABEL with tight tolerances where
+        Newton does not certify the optimum in its step budget or the table is
+        too large for its dense Hessian. Each fallback to the next installed
+        solver warns; if all fail a ``SolverError`` holds their messages.
     solver_options : dict or None, default=None
         Options for the solver (``tol``, ``max_iter`` for ``"newton"``; keyword
         arguments of ``cvxpy.Problem.solve`` otherwise).
@@ -114,7 +117,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         chi-square approximation under independence). A warning is
         raised when it exceeds both 10 % of ``mi_joint_`` and 0.01 bit (too
         many states for the sample size: reduce ``n_bins`` or ``n_clusters``).
-        With ``sample_weight``, ``N`` is Kish's effective sample size.
+        With ``sample_weight``, ``N`` is the total weight.
     modality_columns_ : tuple of ndarray
         Column indices of the two modalities.
     n_features_in_ : int
@@ -130,7 +133,8 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     ``r = i1 + i2 - iq``, ``u1 = iq - i2``, ``u2 = iq - i1``, ``s = i12 - iq``.
     Since ``q`` keeps the ``(xi, y)`` marginals, their mean over the fitting
     samples equals the dataset atoms. A term whose state or state-label pair
-    never occurred in fit is 0 (no information is attributed to it).
+    never occurred in fit is 0 (no information is attributed to it), and for
+    an unseen state ``iq`` uses the other modality's anchor alone.
 
     References
     ----------
@@ -153,7 +157,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "modalities": [None, "array-like", Interval(numbers.Integral, 1, None, closed="left"), tuple],
-        "discretizer": [StrOptions(set(METHODS)), "array-like", tuple, object],
+        "discretizer": [StrOptions(set(METHODS)), HasMethods(["fit"]), tuple, list],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
         "pca_components": [None, Interval(numbers.Integral, 1, None, closed="left")],
@@ -206,9 +210,12 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,) or None
-            Non-negative weights; the table is their weighted histogram (pass
-            the cells of a known distribution with their probabilities to
-            decompose it exactly).
+            Non-negative frequency weights (a weight of 2 counts a row twice);
+            the table is their weighted histogram. The decomposition does not
+            depend on their scale, but the smoothing (``alpha`` pseudo-counts),
+            the rare-class warning and ``plugin_bias_`` read them as counts.
+            To decompose a known distribution, use
+            :func:`broja_decomposition`.
 
         Returns
         -------
@@ -219,7 +226,9 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
             raise ValueError("base must be different from 1.")
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=None)
         weights = check_sample_weight(sample_weight, X1.shape[0])
-        self.classes_, y_index = encode_labels(y)
+        rows = weights > 0  # a zero weight is the same as leaving the row out
+        X1, X2, y, weights = X1[rows], X2[rows], y[rows], weights[rows]
+        self.classes_, y_index = encode_labels(y, sample_weight=weights)
         s1, s2 = self._fit_discretizers(X1, X2, weights)
         shape = (len(self.discretizers_[0].states_), len(self.discretizers_[1].states_),
                  self.classes_.size)
@@ -238,7 +247,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         self.n_iter_ = solution.n_iter
         values = pid_from_tables(self.p_, self.q_, self.base)
         self._set_decomposition(_round_tolerance(values))
-        self.plugin_bias_ = _plugin_bias(counts, weights, self.base)
+        self.plugin_bias_ = _plugin_bias(counts, self.base)
         if self.plugin_bias_ > max(0.1 * self.mi_joint_, 0.01 * np.log(2) / np.log(self.base)):
             warnings.warn(
                 f"The plug-in bias of I(X1,X2;Y) is about {self.plugin_bias_:.3g} "
@@ -401,7 +410,9 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         post1 = _smoothed(counts.sum(axis=1), prior, self.alpha)
         post2 = _smoothed(counts.sum(axis=0), prior, self.alpha)
         backoff = post1[:, None, :] * post2[None, :, :] / prior
-        backoff /= backoff.sum(axis=2, keepdims=True)
+        total = backoff.sum(axis=2, keepdims=True)
+        # states seen with disjoint labels (possible with alpha=0): use the prior
+        backoff = np.where(total > 0, backoff / np.where(total > 0, total, 1), prior)
         padded = np.zeros((counts.shape[0] + 1, counts.shape[1] + 1, counts.shape[2]))
         padded[:-1, :-1] = counts
         n12 = padded.sum(axis=2, keepdims=True)
@@ -425,7 +436,10 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         i12 = _pad(_log_ratio(p, p.sum(axis=2, keepdims=True) * prior), (0, 1))
         a1 = _pad(_safe_div((q * lq).sum(axis=1), p1)[:, None], (0,))
         a2 = _pad(_safe_div((q * lq).sum(axis=0), p2)[None], (1,))
-        iq = (a1 + a2) / 2
+        # average the anchors that exist (both, for every fitted sample)
+        m1 = _pad((p1 > 0)[:, None].astype(float), (0,))
+        m2 = _pad((p2 > 0)[None].astype(float), (1,))
+        iq = _safe_div(a1 * m1 + a2 * m2, np.broadcast_to(m1 + m2, i12.shape))
         atoms = [i1 + i2 - iq, iq - i2, iq - i1, i12 - iq]
         shape = i12.shape
         self.pointwise_ = np.stack([np.broadcast_to(a, shape) for a in atoms], axis=-1)
@@ -434,6 +448,54 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
             "abk,abkj->abj", self.posterior_, self.pointwise_
         )
 
+
+
+def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
+    """Exact BROJA decomposition of a known joint distribution ``p[x1, x2, y]``.
+
+    The table-level counterpart of :class:`PIDCVX` (which builds the table
+    from samples), for distributions given exactly.
+
+    Parameters
+    ----------
+    p : array-like of shape (n_1, n_2, n_y)
+        Non-negative joint probabilities (or counts), normalised here.
+    base : float, default=2
+        Logarithm base of the result (2: bits).
+    solver, solver_options
+        As in :class:`PIDCVX`.
+
+    Returns
+    -------
+    pandas.Series
+        ``redundancy``, ``unique_1``, ``unique_2``, ``synergy``, ``mi_1``,
+        ``mi_2``, ``mi_joint``, in ``base``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_pid import broja_decomposition
+    >>> p = np.zeros((2, 2, 2))
+    >>> for a in (0, 1):
+    ...     for b in (0, 1):
+    ...         p[a, b, a & b] = 0.25
+    >>> broja_decomposition(p)[["redundancy", "unique_1", "unique_2", "synergy"]].round(4)
+    redundancy    0.3113
+    unique_1      0.0000
+    unique_2      0.0000
+    synergy       0.5000
+    dtype: float64
+    """
+    p = np.asarray(p, dtype=float)
+    if p.ndim != 3 or not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
+        raise ValueError(
+            "p must be a 3-D array p[x1, x2, y] of finite non-negative numbers "
+            "with a positive sum."
+        )
+    p = p / p.sum()
+    solution = solve_broja(p, solver, solver_options)
+    values = _round_tolerance(pid_from_tables(p, solution.q, base))
+    return pd.Series(values, dtype=float)
 
 def _pad(a, axes):
     """Append a zero slice at the end of each axis in ``axes`` (unseen states)."""
@@ -481,15 +543,14 @@ def _round_tolerance(values):
     return out
 
 
-def _plugin_bias(counts, weights, base):
+def _plugin_bias(counts, base):
     """Expected plug-in I(X1,X2;Y) under independence, in ``base``.
 
     ``2 N I`` (nats) is chi-square with ``(K_12 - 1)(K_y - 1)`` degrees of
     freedom when X and Y are independent, so the plug-in estimate is biased up
     by about ``(K_12 - 1)(K_y - 1) / (2 N)``; ``K`` counts occupied cells and
-    ``N`` is Kish's effective sample size of the weights.
+    ``N`` is the total (frequency) weight.
     """
-    n_eff = weights.sum() ** 2 / (weights**2).sum()
     k_12 = np.count_nonzero(counts.sum(axis=2))
     k_y = np.count_nonzero(counts.sum(axis=(0, 1)))
-    return (k_12 - 1) * (k_y - 1) / (2 * n_eff) / np.log(base)
+    return (k_12 - 1) * (k_y - 1) / (2 * counts.sum()) / np.log(base)

@@ -18,13 +18,18 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 
-from sklearn_pid import PIDCVX
+from sklearn_pid import PIDCVX, SolverError, broja_decomposition
+from sklearn_pid._base import ATOMS
 from sklearn_pid._broja import solve_broja
-from sklearn_pid._information import pid_from_tables
+from sklearn_pid._information import (
+    conditional_mutual_information,
+    entropy,
+    pid_from_tables,
+)
 
 from helpers import table_to_samples
 
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
+ATOMS = list(ATOMS)
 
 
 def fit_table(p, **params):
@@ -353,3 +358,134 @@ def test_random_state_reproducible(rng):
     a = PIDCVX(modalities=3, random_state=3).fit(X, y).decomposition_
     b = PIDCVX(modalities=3, random_state=3).fit(X, y).decomposition_
     np.testing.assert_array_equal(a, b)
+
+
+def test_atoms_follow_the_definition(rng):
+    """U1 = I_q(X1;Y|X2), U2 = I_q(X2;Y|X1), and q raises H(Y|X1,X2) over p."""
+    p = rng.dirichlet(np.full(5 * 4 * 3, 0.5)).reshape(5, 4, 3)
+    est = fit_table(p)
+    q = est.q_
+    # conditional_mutual_information takes axes (x, y, z) for I(X;Y|Z)
+    assert est.unique_1_ == pytest.approx(
+        conditional_mutual_information(q.transpose(0, 2, 1)), abs=1e-8)
+    assert est.unique_2_ == pytest.approx(
+        conditional_mutual_information(q.transpose(1, 2, 0)), abs=1e-8)
+
+    def cond_entropy(t):
+        return entropy(t) - entropy(t.sum(axis=2))
+
+    assert cond_entropy(q) >= cond_entropy(p) - 1e-12
+    # and no feasible perturbation of q does better: mix with p (feasible)
+    for w in (0.01, 0.1, 0.5):
+        assert cond_entropy(q) >= cond_entropy((1 - w) * q + w * p) - 1e-9
+
+
+def test_broja_decomposition_function():
+    p, expected = PUBLISHED["sum"]
+    values = broja_decomposition(p * 12)  # counts are normalised
+    np.testing.assert_allclose(values[ATOMS].values, expected, atol=1e-6)
+    assert values["mi_joint"] == pytest.approx(1.5)
+    with pytest.raises(ValueError, match="3-D array"):
+        broja_decomposition(np.ones((2, 2)))
+
+
+def test_solver_error_lists_every_solver(monkeypatch, rng):
+    import sklearn_pid._broja as broja
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("forced failure")
+
+    monkeypatch.setattr(broja, "_solve_newton", fail)
+    monkeypatch.setattr(broja, "_solve_cvxpy", fail)
+    X = rng.integers(0, 2, size=(100, 2))
+    with pytest.raises(SolverError, match="newton: RuntimeError: forced failure") as info:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            PIDCVX().fit(X, X[:, 0] ^ X[:, 1])
+    assert "CLARABEL: RuntimeError" in str(info.value)
+
+
+def test_unknown_solver_and_options(rng):
+    X = rng.integers(0, 2, size=(100, 2))
+    y = X[:, 0] ^ X[:, 1]
+    with pytest.raises(ValueError, match="Unknown solver 'clarabell'"):
+        PIDCVX(solver="clarabell").fit(X, y)
+    with pytest.raises(ValueError, match="max_iters"):
+        PIDCVX(solver_options={"max_iters": 10}).fit(X, y)
+
+
+@pytest.mark.parametrize("discretizer", ["uniform", "quantile", "kmeans"])
+def test_discretizers_map_fitted_samples_to_their_states(discretizer, rng):
+    X = rng.normal(size=(400, 2))
+    y = (X.sum(axis=1) > 0).astype(int)
+    est = PIDCVX(discretizer=discretizer, n_bins=4, n_clusters=4, random_state=0).fit(X, y)
+    fitted = est.interactions(X, y)
+    # new samples identical to fitted ones get identical values
+    np.testing.assert_allclose(est.interactions(X[::-1], y[::-1]).values,
+                               fitted.values[::-1])
+    # values far outside the fitted range fall into edge bins / nearest clusters
+    far = np.array([[1e6, -1e6]])
+    assert np.all(est.discretizers_[0].transform(far[:, :1]) >= 0)
+    assert np.isfinite(est.transform(far)).all()
+
+
+def test_dataframe_modalities_by_name(rng):
+    X = pd.DataFrame(rng.integers(0, 3, size=(300, 3)), columns=["img", "aud1", "aud2"])
+    y = (X["img"] + X["aud1"]) % 2
+    est = PIDCVX(modalities=(["img"], ["aud1", "aud2"])).fit(X, y)
+    assert [c.tolist() for c in est.modality_columns_] == [[0], [1, 2]]
+    with pytest.raises(ValueError, match="feature names"):
+        est.transform(X.rename(columns={"img": "video"}))
+
+
+def test_verbose_zero_prints_nothing(capsys, rng):
+    X = rng.integers(0, 3, size=(300, 2))
+    PIDCVX().fit(X, X.sum(axis=1) % 2).transform(X)
+    assert capsys.readouterr().out == ""
+    PIDCVX(verbose=1).fit(X, X.sum(axis=1) % 2)
+    assert "newton" in capsys.readouterr().out
+
+
+def test_zero_weights_equal_dropping_rows(rng):
+    X = rng.integers(0, 3, size=(400, 2))
+    y = (X[:, 0] + X[:, 1] + (np.arange(400) % 5 == 0)) % 3
+    w = np.where(y == 2, 0.0, 1.0)
+    a = PIDCVX().fit(X, y, sample_weight=w)
+    b = PIDCVX().fit(X[y != 2], y[y != 2])
+    np.testing.assert_array_equal(a.classes_, [0, 1])
+    np.testing.assert_allclose(a.decomposition_, b.decomposition_, atol=1e-10)
+    assert np.isfinite(a.predict_proba(X)).all()
+
+
+def test_alpha_zero_unseen_cells_fall_back_to_prior():
+    # x1 = 0 only with y = 0, x2 = 1 only with y = 1; the cell (0, 1) is unseen
+    X = np.array([[0, 0]] * 10 + [[1, 1]] * 10 + [[1, 0]] * 5)
+    y = np.array([0] * 10 + [1] * 10 + [0] * 5)
+    est = PIDCVX(alpha=0).fit(X, y)
+    proba = est.predict_proba([[0, 1]])
+    np.testing.assert_allclose(proba, [[15 / 25, 10 / 25]])
+    assert np.isfinite(est.transform([[0, 1]])).all()
+
+
+def test_infinity_in_mixed_dataframe_is_rejected(rng):
+    X = pd.DataFrame({"a": rng.normal(size=50), "b": ["u", "v"] * 25})
+    X.loc[3, "a"] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        PIDCVX().fit(X, np.arange(50) % 2)
+
+
+def test_one_hot_discretizer_output_is_explained(rng):
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    X = rng.normal(size=(100, 2))
+    with pytest.raises(ValueError, match="encode='ordinal'"):
+        PIDCVX(discretizer=KBinsDiscretizer(3)).fit(X, np.arange(100) % 2)
+
+
+def test_user_discretizer_keeps_its_random_state(rng):
+    from sklearn.cluster import KMeans
+
+    X = rng.normal(size=(200, 4))
+    est = PIDCVX(modalities=2, discretizer=KMeans(3, n_init=1, random_state=5))
+    est.fit(X, (X[:, 0] > 0).astype(int))
+    assert est.discretizers_[0].model_.random_state == 5
