@@ -428,8 +428,8 @@ def summary_rows(all_results):
         pidcvx, fit, paper = res["pidcvx"], res["pidcvx_fit"], res["paper"]
         rows.append(
             f"| {n}x{n}x{n_labels} | {wall(pidcvx)} | {wall(fit)} | {wall(paper)} "
-            f"| {wall(res['dit_cone'])} | {fmt(pidcvx.get("ratio"), ".3g")} "
-            f"| {fmt(fit.get('ratio'), '.3g')} | {fmt(pidcvx.get("delta"), ".1e")} |"
+            f"| {wall(res['dit_cone'])} | {fmt(pidcvx.get('ratio'), '.3g')} "
+            f"| {fmt(fit.get('ratio'), '.3g')} | {fmt(pidcvx.get('delta'), '.1e')} |"
         )
     return rows
 
