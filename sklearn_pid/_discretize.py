@@ -193,17 +193,14 @@ def _check_finite(X):
 
 
 def _check_range(bin_range, n_columns):
-    """``bin_range`` as (low, high) arrays of n_columns, with low < high."""
-    try:
-        lo, hi = np.broadcast_to(np.asarray(bin_range, float).reshape(2, -1),
-                                 (2, n_columns))
-    except ValueError:
+    """``bin_range`` = (low, high), two finite numbers with low < high."""
+    values = np.asarray(bin_range, dtype=float).ravel()
+    if values.shape != (2,) or not np.all(np.isfinite(values)) or values[0] >= values[1]:
         raise ValueError(
-            f"bin_range must be (low, high), got {bin_range!r}."
-        ) from None
-    if not np.all(np.isfinite(lo) & np.isfinite(hi) & (lo < hi)):
-        raise ValueError(f"bin_range must be finite with low < high, got {bin_range!r}.")
-    return lo, hi
+            f"bin_range must be (low, high), two finite numbers with low < high; "
+            f"got {bin_range!r}."
+        )
+    return np.full(n_columns, values[0]), np.full(n_columns, values[1])
 
 
 def _as_float(X):

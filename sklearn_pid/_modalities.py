@@ -110,7 +110,8 @@ def _names_to_indices(names, feature_names, name):
     """Map column names to indices, naming the unknown ones."""
     if feature_names is None:
         raise ValueError(
-            f"The selection for {name} uses column names {list(names)}, but X has "
+            f"The selection for {name} uses column names {[str(n) for n in names]}, "
+            "but X has "
             "no column names (pass a pandas DataFrame, or select by position)."
         )
     lookup = {str(f): i for i, f in enumerate(feature_names)}

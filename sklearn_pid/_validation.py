@@ -77,7 +77,8 @@ def encode_labels(y, classes=None, sample_weight=None):
         classes, y_index = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
-                f"y has only one class ({classes[0]!r}); at least 2 classes are "
+                f"y has only one class ({classes[:1].tolist()[0]!r}); at least 2 "
+                "classes are "
                 "needed to measure information about the label."
             )
         counts = np.bincount(y_index, weights=sample_weight)

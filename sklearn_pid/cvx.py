@@ -62,8 +62,9 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     pca_components : int or None, default=None
         PCA dimension before k-means.
     bin_range : (float, float) or None, default=None
-        Range of the ``"uniform"`` bins (e.g. ``(-5, 5)``); ``None`` uses the
-        data's range. Values outside fall into the edge bins.
+        Range ``(low, high)`` of the ``"uniform"`` bins of every column (e.g.
+        ``(-5, 5)``); ``None`` uses each column's range in the data. Values
+        outside fall into the edge bins.
     solver : str, default="auto"
         ``"auto"``/``"newton"``: the package's dual interior-point solver
         (certified to a duality gap of ``1e-9`` nats), or the name of an
@@ -111,7 +112,9 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     n_states_ : tuple of int
         Number of states of each modality.
     plugin_bias_ : float
-        Estimated upward bias of the plug-in ``I(X1,X2;Y)``, in ``base``:
+        Rough estimate of the upward bias of the plug-in ``I(X1,X2;Y)``, in
+        ``base`` (exact under independence, pessimistic when ``y`` is largely
+        predictable from the states):
         ``(K_12 - 1)(K_y - 1) / (2 N)`` with ``K_12``, ``K_y`` the occupied
         ``(x1, x2)`` cells and classes and ``N`` the number of samples (the
         chi-square approximation under independence). A warning is
@@ -298,7 +301,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         _, y_index = encode_labels(y, self.classes_)
         s1 = self.discretizers_[0].transform(X1)
         s2 = self.discretizers_[1].transform(X2)
-        index = getattr(X, "index", None)
+        index = X.index if isinstance(X, pd.DataFrame) else None
         return self._atoms_frame(self.pointwise_[s1, s2, y_index], index=index)
 
     def predict_proba(self, X):
@@ -354,7 +357,8 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
             )
         prior = self.p_.sum(axis=(0, 1))
         rows = np.arange(y_index.size)
-        point = np.log(proba[rows, y_index]) - np.log(prior[y_index])
+        with np.errstate(divide="ignore"):  # alpha=0 can give log(0) = -inf
+            point = np.log(proba[rows, y_index]) - np.log(prior[y_index])
         weights = check_sample_weight(sample_weight, y_index.size)
         return float(np.average(point, weights=weights) / np.log(self.base))
 
