@@ -55,6 +55,11 @@ _STAGE_STEPS = 150
 #: which costs up to 10x on a busy machine or inside parallel grid searches.
 _SINGLE_THREAD_BELOW = 1500
 
+#: A Newton step may shrink no constraint's slack -F below this fraction of its
+#: value (fraction to the boundary): iterates that jump next to the boundary
+#: of a cell need tens of steps to leave it.
+_KEEP_SLACK = 0.5
+
 #: Newton steps between two certifications of the duality gap.
 _CHECK_EVERY = 10
 
@@ -399,7 +404,7 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
         alpha = 1.0
         while alpha > 1e-10:
             new_f, new_pi = state.evaluate(z + alpha * full)
-            if np.all(new_f[cells] < 0):
+            if np.all(new_f[cells] < _KEEP_SLACK * f[cells]):
                 change = alpha * slope - np.log(new_f[cells] / f[cells]).sum()
                 if change <= -0.25 * alpha * decrement:
                     break

@@ -274,7 +274,10 @@ def test_gaussian_mixture_reference_value():
     y = rng.integers(0, 2, n)
     mu = 2 * np.array([np.cos(np.pi / 4), np.sin(np.pi / 4)])
     X = rng.normal(size=(n, 2)) + np.where(y[:, None] == 1, mu, -mu)
-    est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no solver fallback
+        est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
+    assert est.solver_ == "newton"
     np.testing.assert_allclose(est.decomposition_.values, [0.720, 0.000, 0.002, 0.191],
                                atol=0.01)
 
