@@ -11,9 +11,10 @@ Two routes solve it:
   ``max <p1, lam> + <p2, mu>`` subject to ``logsumexp_y s(x1, x2, y) <= 0`` for
   every cell, and ``q(x1, x2, y) = theta(x1, x2) softmax_y s(x1, x2, y)`` where
   ``theta`` are the multipliers of those constraints. A log-barrier Newton
-  method with a dense Hessian of size ``(|X1| + |X2|) |Y|`` solves it; the
-  barrier's multipliers give a primal ``q`` that meets the marginals exactly
-  and is suboptimal by at most ``n_cells / t`` nats.
+  method with a dense Hessian of size ``(|X1| + |X2|) |Y|`` solves it. It stops
+  on a certificate: the primal value of the polished ``q`` (which meets the
+  marginals) minus the value of the current dual point (which is feasible)
+  bounds the error of every atom, and must fall below ``tol`` (1e-9 nats).
 * any exponential-cone solver installed for CVXPY (``"CLARABEL"``, ``"ECOS"``,
   ``"SCS"``, ...), on the convex program with variables on the support only.
 
