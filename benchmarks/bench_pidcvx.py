@@ -56,9 +56,7 @@ import numpy as np  # noqa: E402
 SIZES = (4, 8, 16, 32, 64, 128)
 QUICK_SIZES = (4, 8)
 LABELS = (2, 10)
-METHODS = (
-    "pidcvx", "pidcvx_fit", "paper_tight", "paper", "dit_cone", "dit_auto"
-)
+METHODS = ("pidcvx", "pidcvx_fit", "paper_tight", "paper", "dit_cone", "dit_auto")
 
 #: Largest n at which dit's default route is tried: the measured reference
 #: took 92 s at 8x8x4 and more than 120 s at 16x16x2 and 8x8x10.
@@ -269,8 +267,18 @@ def run_worker(method, n, n_labels, seed, repeat, limit):
     seconds; a result slower than ``limit`` also counts as a timeout.
     """
     cmd = [
-        sys.executable, __file__, "--worker", method, str(n), str(n_labels),
-        "--seed", str(seed), "--repeat", str(repeat), "--timeout", str(limit),
+        sys.executable,
+        __file__,
+        "--worker",
+        method,
+        str(n),
+        str(n_labels),
+        "--seed",
+        str(seed),
+        "--repeat",
+        str(repeat),
+        "--timeout",
+        str(limit),
     ]
     try:
         proc = subprocess.run(
@@ -282,7 +290,7 @@ def run_worker(method, n, n_labels, seed, repeat, limit):
     if proc.returncode != 0 or not lines:
         error = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         return {"failed": f"error: {error[:150]}"}
-    result = json.loads(lines[-1][len("RESULT "):])
+    result = json.loads(lines[-1][len("RESULT ") :])
     result["requested"] = repeat
     if result["wall"] > limit:
         return {"failed": f"> {limit:.0f} s ({result['wall']:.0f} s)", "timeout": True}
@@ -362,8 +370,10 @@ def machine_info():
     cpuinfo = Path("/proc/cpuinfo")
     text = cpuinfo.read_text() if cpuinfo.exists() else ""
     fields = [line.split(":", 1) for line in text.splitlines() if ":" in line]
-    model = next((v.strip() for k, v in fields if k.strip() == "model name"),
-                 platform.processor() or "unknown")
+    model = next(
+        (v.strip() for k, v in fields if k.strip() == "model name"),
+        platform.processor() or "unknown",
+    )
     cores = next((v.strip() for k, v in fields if k.strip() == "cpu cores"), "?")
     processors = sum(1 for k, _ in fields if k.strip() == "processor")
     meminfo = Path("/proc/meminfo")
@@ -496,9 +506,9 @@ def make_header(args):
         "paper_tight: the same with tol_gap_abs = tol_gap_rel = tol_feas = 1e-10, "
         "solved once; it is the accuracy reference.",
         "- pidcvx: `solve_broja(p)` + `pid_from_tables`; "
-        "pidcvx_fit: `PIDCVX(discretizer=\"discrete\").fit(X, y, sample_weight=p)` "
+        'pidcvx_fit: `PIDCVX(discretizer="discrete").fit(X, y, sample_weight=p)` '
         "on every (x1, x2, y) index triple.",
-        "- dit_cone: `dit.pid.PID_BROJA(d, method=\"cone\")` (ECOS); dit_auto: its "
+        '- dit_cone: `dit.pid.PID_BROJA(d, method="cone")` (ECOS); dit_auto: its '
         f"default route. dit_auto is not run above n = {DIT_AUTO_MAX_N} and dit_cone "
         f"not above n = {DIT_CONE_MAX_N}. dit does not return its optimal table, "
         "so its marginal violation is blank.",
@@ -507,23 +517,41 @@ def make_header(args):
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+",
-                        help=f"values of n (default {' '.join(map(str, SIZES))})")
-    parser.add_argument("--labels", type=int, nargs="+",
-                        help=f"values of |Y| (default {' '.join(map(str, LABELS))})")
-    parser.add_argument("--repeat", type=int,
-                        help="timed runs per method and table (default 3)")
-    parser.add_argument("--timeout", type=float,
-                        help="seconds allowed to each dit run (default 120)")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke test: n in 4 8, one run, 30 s dit limit")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        help=f"values of n (default {' '.join(map(str, SIZES))})",
+    )
+    parser.add_argument(
+        "--labels",
+        type=int,
+        nargs="+",
+        help=f"values of |Y| (default {' '.join(map(str, LABELS))})",
+    )
+    parser.add_argument(
+        "--repeat", type=int, help="timed runs per method and table (default 3)"
+    )
+    parser.add_argument(
+        "--timeout", type=float, help="seconds allowed to each dit run (default 120)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke test: n in 4 8, one run, 30 s dit limit",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the tables")
-    parser.add_argument("--out", default="benchmarks/RESULTS.md",
-                        help="Markdown report (default benchmarks/RESULTS.md)")
-    parser.add_argument("--note", default=DEFAULT_NOTE,
-                        help="note on the machine written in the report")
-    parser.add_argument("--worker", nargs=3, metavar=("METHOD", "N", "N_LABELS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--out",
+        default="benchmarks/RESULTS.md",
+        help="Markdown report (default benchmarks/RESULTS.md)",
+    )
+    parser.add_argument(
+        "--note", default=DEFAULT_NOTE, help="note on the machine written in the report"
+    )
+    parser.add_argument(
+        "--worker", nargs=3, metavar=("METHOD", "N", "N_LABELS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     args.sizes = args.sizes or (QUICK_SIZES if args.quick else SIZES)
     args.labels = args.labels or LABELS

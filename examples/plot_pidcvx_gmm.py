@@ -83,12 +83,17 @@ COORDINATES = ("cartesian", "polar")
 def make_estimator(coordinates, seed=0):
     """The PIDCVX used for one coordinate system (see the module docstring)."""
     if coordinates == "cartesian":
-        return PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5),
-                      random_state=seed)
+        return PIDCVX(
+            discretizer="uniform", n_bins=50, bin_range=(-5, 5), random_state=seed
+        )
     # radius: equal-mass bins; theta: equal-width bins on [-pi, pi]
     # (bin_range is used by the "uniform" discretizer only).
-    return PIDCVX(discretizer=("quantile", "uniform"), n_bins=20,
-                  bin_range=(-np.pi, np.pi), random_state=seed)
+    return PIDCVX(
+        discretizer=("quantile", "uniform"),
+        n_bins=20,
+        bin_range=(-np.pi, np.pi),
+        random_state=seed,
+    )
 
 
 def run(n_samples=20000, angles=ANGLES, seed=0, coordinates=COORDINATES):
@@ -115,24 +120,29 @@ def run(n_samples=20000, angles=ANGLES, seed=0, coordinates=COORDINATES):
     rows, index, notes = [], [], []
     for coords in coordinates:
         for angle in angles:
-            X, y = make_gaussian_mixture(n_samples, norm=NORM, angle=angle,
-                                         coordinates=coords, random_state=seed)
+            X, y = make_gaussian_mixture(
+                n_samples, norm=NORM, angle=angle, coordinates=coords, random_state=seed
+            )
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 est = make_estimator(coords, seed).fit(X, y)
-            notes += [f"{coords}, {np.degrees(angle):.0f} deg: {w.message}"
-                      for w in caught]
-            rows.append({
-                "degrees": float(np.degrees(angle)),
-                **est.decomposition_.to_dict(),
-                "I(X1;Y)": est.mi_1_,
-                "I(X2;Y)": est.mi_2_,
-                "I(X1,X2;Y)": est.mi_joint_,
-                "plugin_bias": est.plugin_bias_,
-            })
+            notes += [
+                f"{coords}, {np.degrees(angle):.0f} deg: {w.message}" for w in caught
+            ]
+            rows.append(
+                {
+                    "degrees": float(np.degrees(angle)),
+                    **est.decomposition_.to_dict(),
+                    "I(X1;Y)": est.mi_1_,
+                    "I(X2;Y)": est.mi_2_,
+                    "I(X1,X2;Y)": est.mi_joint_,
+                    "plugin_bias": est.plugin_bias_,
+                }
+            )
             index.append((coords, float(angle)))
-    table = pd.DataFrame(rows, index=pd.MultiIndex.from_tuples(
-        index, names=["coordinates", "angle"]))
+    table = pd.DataFrame(
+        rows, index=pd.MultiIndex.from_tuples(index, names=["coordinates", "angle"])
+    )
     table.attrs["warnings"] = notes
     return table
 
@@ -147,17 +157,26 @@ def exact_information(norm=NORM):
     ``exp(-||mu||^2 / 2) (1 + c sqrt(2 pi) Phi(c) exp(c^2 / 2)) / (2 pi)``.
     Neither depends on the angle.
     """
+
     def h(p):
         return -(special.xlogy(p, p) + special.xlogy(1 - p, 1 - p)) / np.log(2)
 
-    mi = 1 - integrate.quad(
-        lambda z: stats.norm.pdf(z, norm) * h(special.expit(2 * norm * z)),
-        -np.inf, np.inf)[0]
+    mi = (
+        1
+        - integrate.quad(
+            lambda z: stats.norm.pdf(z, norm) * h(special.expit(2 * norm * z)),
+            -np.inf,
+            np.inf,
+        )[0]
+    )
 
     def density(theta):
         c = norm * np.cos(theta)
-        return np.exp(-norm**2 / 2) / (2 * np.pi) * (
-            1 + c * np.sqrt(2 * np.pi) * special.ndtr(c) * np.exp(c**2 / 2))
+        return (
+            np.exp(-(norm**2) / 2)
+            / (2 * np.pi)
+            * (1 + c * np.sqrt(2 * np.pi) * special.ndtr(c) * np.exp(c**2 / 2))
+        )
 
     def integrand(theta):
         plus, minus = density(theta), density(theta + np.pi)
@@ -183,14 +202,17 @@ def plot(table, path):
         "cartesian": "Cartesian (x1, x2)\n50 uniform bins on [-5, 5]",
         "polar": "polar (r, theta)\nr: 20 quantile bins, theta: 20 uniform bins",
     }
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(5 * len(panels), 4), sharey=True, squeeze=False
+    )
     for ax, coords in zip(axes[0], panels):
         part = table.loc[coords]
-        ax.stackplot(part["degrees"], *(part[a] for a in ATOMS), labels=ATOMS,
-                     alpha=0.85)
-        ax.axhline(exact["I(X1,X2;Y)"], color="k", ls="--", lw=1,
-                   label="exact I(X1,X2;Y)")
+        ax.stackplot(
+            part["degrees"], *(part[a] for a in ATOMS), labels=ATOMS, alpha=0.85
+        )
+        ax.axhline(
+            exact["I(X1,X2;Y)"], color="k", ls="--", lw=1, label="exact I(X1,X2;Y)"
+        )
         ax.set_title(titles.get(coords, coords), fontsize=10)
         ax.set_xlabel("angle of mu (degrees)")
         ax.set_xticks(part["degrees"])
@@ -207,12 +229,23 @@ def plot(table, path):
 def main(argv=None):
     """Print the table and save the plot. Returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    parser.add_argument("--out", default="pidcvx_gmm.png",
-                        help="PNG file for the plot (default: pidcvx_gmm.png)")
-    parser.add_argument("--n-samples", type=int, default=20000,
-                        help="samples per angle (default: 20000)")
-    parser.add_argument("--n-angles", type=int, default=len(ANGLES),
-                        help="angles from 0 to pi/2 (default: 7)")
+    parser.add_argument(
+        "--out",
+        default="pidcvx_gmm.png",
+        help="PNG file for the plot (default: pidcvx_gmm.png)",
+    )
+    parser.add_argument(
+        "--n-samples",
+        type=int,
+        default=20000,
+        help="samples per angle (default: 20000)",
+    )
+    parser.add_argument(
+        "--n-angles",
+        type=int,
+        default=len(ANGLES),
+        help="angles from 0 to pi/2 (default: 7)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed (default: 0)")
     args = parser.parse_args(argv)
 
@@ -221,13 +254,17 @@ def main(argv=None):
     exact = exact_information()
     shown = table.rename(index=lambda a: f"{np.degrees(a):.0f}", level="angle")
     shown.index = shown.index.set_names(["coordinates", "degrees"])
-    print(f"PIDCVX on make_gaussian_mixture(norm={NORM}), "
-          f"{args.n_samples} samples per angle, bits")
+    print(
+        f"PIDCVX on make_gaussian_mixture(norm={NORM}), "
+        f"{args.n_samples} samples per angle, bits"
+    )
     print(shown.drop(columns="degrees").to_string(float_format=lambda v: f"{v:.4f}"))
-    print(f"exact: I(X1,X2;Y) = {exact['I(X1,X2;Y)']:.4f} at every angle; "
-          f"cartesian 0 deg: U1 = {exact['I(X1,X2;Y)']:.4f}, R = U2 = S = 0; "
-          f"polar: R = U1 = 0, U2 = I(theta;Y) = {exact['I(theta;Y)']:.4f}, "
-          f"S = {exact['I(X1,X2;Y)'] - exact['I(theta;Y)']:.4f}")
+    print(
+        f"exact: I(X1,X2;Y) = {exact['I(X1,X2;Y)']:.4f} at every angle; "
+        f"cartesian 0 deg: U1 = {exact['I(X1,X2;Y)']:.4f}, R = U2 = S = 0; "
+        f"polar: R = U1 = 0, U2 = I(theta;Y) = {exact['I(theta;Y)']:.4f}, "
+        f"S = {exact['I(X1,X2;Y)'] - exact['I(theta;Y)']:.4f}"
+    )
     for note in table.attrs["warnings"]:
         print(f"warning: {note}")
     if plot(table, args.out):

@@ -42,11 +42,19 @@ def _demo_cases(seed):
         X, y = make_bitwise(gate, BITWISE_SAMPLES, random_state=seed)
         yield gate.upper(), X, y, PIDCVX(discretizer="discrete", random_state=seed)
     X, y = make_gaussian_mixture(GMM_SAMPLES, random_state=seed)
-    yield "GMM", X, y, PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5),
-                              random_state=seed)
+    yield (
+        "GMM",
+        X,
+        y,
+        PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5), random_state=seed),
+    )
     X, y = load_digits_halves()
-    yield "digits halves", X, y, PIDCVX(modalities=32, discretizer="kmeans",
-                                        n_clusters=20, random_state=seed)
+    yield (
+        "digits halves",
+        X,
+        y,
+        PIDCVX(modalities=32, discretizer="kmeans", n_clusters=20, random_state=seed),
+    )
 
 
 def demo_table(seed=0):
@@ -103,8 +111,12 @@ def _parser():
     demo = commands.add_parser(
         "demo", help="print PIDCVX on classic and real datasets (well under a minute)"
     )
-    demo.add_argument("--seed", type=int, default=0,
-                      help="seed of the data and the discretisers (default: 0)")
+    demo.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the data and the discretisers (default: 0)",
+    )
     demo.set_defaults(handler=_run_demo)
     return parser
 

@@ -169,8 +169,11 @@ def _solver_chain(solver, options):
         chain = [("newton", options), ("CLARABEL", TIGHT_CLARABEL)]
     else:
         chain = [(solver, options)]
-    chain += [(s, {}) for s in FALLBACK_SOLVERS
-              if s in installed and s not in {name for name, _ in chain}]
+    chain += [
+        (s, {})
+        for s in FALLBACK_SOLVERS
+        if s in installed and s not in {name for name, _ in chain}
+    ]
     return chain
 
 
@@ -188,8 +191,13 @@ def _failures():
     """Exceptions that mean "this solver could not solve it": try the next."""
     from cvxpy.error import SolverError as CvxpySolverError
 
-    return (RuntimeError, ArithmeticError, MemoryError, linalg.LinAlgError,
-            CvxpySolverError)
+    return (
+        RuntimeError,
+        ArithmeticError,
+        MemoryError,
+        linalg.LinAlgError,
+        CvxpySolverError,
+    )
 
 
 def _installed_cvxpy_solvers():
@@ -211,8 +219,9 @@ def _run(name, p, options, verbose):
             )
         limits = 1 if n_dual < _SINGLE_THREAD_BELOW else None
         with threadpool_limits(limits=limits, user_api="blas"):
-            q, status, n_iter = _solve_newton(p1, p2, allowed, verbose=verbose,
-                                              **options)
+            q, status, n_iter = _solve_newton(
+                p1, p2, allowed, verbose=verbose, **options
+            )
     else:
         q, status, n_iter = _solve_cvxpy(p1, p2, allowed, name, options, verbose)
     q = _polish(np.where(allowed, np.clip(q, 0, None), 0.0), p1, p2)
@@ -318,8 +327,12 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
             if gap <= tol:
                 return q, "optimal", n_iter
         if verbose:
-            print(f"newton: t={t:.3g}, {stage_steps} steps, certified gap {gap:.3g} nats")
-        t_next = min(_T_GROWTH * t, 2 * n_cells / tol) if t < 2 * n_cells / tol else 10 * t
+            print(
+                f"newton: t={t:.3g}, {stage_steps} steps, certified gap {gap:.3g} nats"
+            )
+        t_next = (
+            min(_T_GROWTH * t, 2 * n_cells / tol) if t < 2 * n_cells / tol else 10 * t
+        )
         z = _predict(state, z, free, c, factor, t_next - t)
         t = t_next
 
@@ -328,7 +341,9 @@ def _neg_cond_entropy(q):
     """-H_q(Y | X1, X2) in nats, the primal objective."""
     q12 = q.sum(axis=2, keepdims=True)
     mask = q > 0
-    return float((q[mask] * np.log(q[mask] / np.broadcast_to(q12, q.shape)[mask])).sum())
+    return float(
+        (q[mask] * np.log(q[mask] / np.broadcast_to(q12, q.shape)[mask])).sum()
+    )
 
 
 class _DualState:
@@ -448,8 +463,6 @@ def _cholesky(h):
     ridge = max(np.abs(np.diag(h)).max(), 1e-300) * 1e-14
     while True:
         try:
-            return linalg.cho_factor(
-                h + ridge * np.eye(h.shape[0]), check_finite=False
-            )
+            return linalg.cho_factor(h + ridge * np.eye(h.shape[0]), check_finite=False)
         except linalg.LinAlgError:
             ridge *= 100

@@ -45,8 +45,9 @@ class ModalityDiscretizer:
         The states seen in fit; a row's state index is its position here.
     """
 
-    def __init__(self, method, n_bins, n_clusters, pca_components, bin_range,
-                 random_state):
+    def __init__(
+        self, method, n_bins, n_clusters, pca_components, bin_range, random_state
+    ):
         self.method = method
         self.n_bins = n_bins
         self.n_clusters = n_clusters
@@ -70,12 +71,15 @@ class ModalityDiscretizer:
                     lo, hi = Xf.min(axis=0), Xf.max(axis=0)
                 else:
                     lo, hi = _check_range(self.bin_range, X.shape[1])
-                self.edges_ = [np.linspace(a, b, self.n_bins + 1)[1:-1]
-                               for a, b in zip(lo, hi)]
+                self.edges_ = [
+                    np.linspace(a, b, self.n_bins + 1)[1:-1] for a, b in zip(lo, hi)
+                ]
             else:
                 qs = np.linspace(0, 1, self.n_bins + 1)[1:-1]
-                self.edges_ = [np.unique(_weighted_quantiles(col, sample_weight, qs))
-                               for col in Xf.T]
+                self.edges_ = [
+                    np.unique(_weighted_quantiles(col, sample_weight, qs))
+                    for col in Xf.T
+                ]
             codes = self._bin(Xf)
         else:
             self.model_ = self._fit_model(method, _as_float(X), sample_weight)
@@ -111,8 +115,9 @@ class ModalityDiscretizer:
         if numeric is None:
             return "discrete"
         whole = np.all(numeric == np.round(numeric))
-        if whole and len(_rows_index(numeric).unique()) <= max(self.n_bins,
-                                                               self.n_clusters):
+        if whole and len(_rows_index(numeric).unique()) <= max(
+            self.n_bins, self.n_clusters
+        ):
             return "discrete"
         return "quantile" if X.shape[1] == 1 else "kmeans"
 
@@ -135,8 +140,11 @@ class ModalityDiscretizer:
         """Build and fit the clustering model (weights go to k-means)."""
         model = self._model(method)
         if method == "kmeans":
-            return model.fit(Xf, standardscaler__sample_weight=sample_weight,
-                             kmeans__sample_weight=sample_weight)
+            return model.fit(
+                Xf,
+                standardscaler__sample_weight=sample_weight,
+                kmeans__sample_weight=sample_weight,
+            )
         return model.fit(Xf)
 
     def _model(self, method):
@@ -195,7 +203,11 @@ def _check_finite(X):
 def _check_range(bin_range, n_columns):
     """``bin_range`` = (low, high), two finite numbers with low < high."""
     values = np.asarray(bin_range, dtype=float).ravel()
-    if values.shape != (2,) or not np.all(np.isfinite(values)) or values[0] >= values[1]:
+    if (
+        values.shape != (2,)
+        or not np.all(np.isfinite(values))
+        or values[0] >= values[1]
+    ):
         raise ValueError(
             f"bin_range must be (low, high), two finite numbers with low < high; "
             f"got {bin_range!r}."

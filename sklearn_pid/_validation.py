@@ -43,7 +43,9 @@ def validate_modalities(estimator, X, y="no_validation", *, reset, dtype="numeri
         X, y = validate_data(estimator, X, y, reset=reset, dtype=dtype)
     if reset:
         estimator.modality_columns_ = resolve_modalities(
-            estimator.modalities, X.shape[1], getattr(estimator, "feature_names_in_", None)
+            estimator.modalities,
+            X.shape[1],
+            getattr(estimator, "feature_names_in_", None),
         )
     cols1, cols2 = estimator.modality_columns_
     return X[:, cols1], X[:, cols2], y

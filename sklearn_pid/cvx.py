@@ -159,7 +159,12 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "modalities": [None, "array-like", Interval(numbers.Integral, 1, None, closed="left"), tuple],
+        "modalities": [
+            None,
+            "array-like",
+            Interval(numbers.Integral, 1, None, closed="left"),
+            tuple,
+        ],
         "discretizer": [StrOptions(set(METHODS)), HasMethods(["fit"]), tuple, list],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -233,11 +238,15 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         X1, X2, y, weights = X1[rows], X2[rows], y[rows], weights[rows]
         self.classes_, y_index = encode_labels(y, sample_weight=weights)
         s1, s2 = self._fit_discretizers(X1, X2, weights)
-        shape = (len(self.discretizers_[0].states_), len(self.discretizers_[1].states_),
-                 self.classes_.size)
+        shape = (
+            len(self.discretizers_[0].states_),
+            len(self.discretizers_[1].states_),
+            self.classes_.size,
+        )
         self._check_size(shape)
         counts = np.bincount(
-            np.ravel_multi_index((s1, s2, y_index), shape), weights=weights,
+            np.ravel_multi_index((s1, s2, y_index), shape),
+            weights=weights,
             minlength=math.prod(shape),
         ).reshape(shape)
         self.n_states_ = shape[:2]
@@ -251,7 +260,9 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         values = pid_from_tables(self.p_, self.q_, self.base)
         self._set_decomposition(_round_tolerance(values))
         self.plugin_bias_ = _plugin_bias(counts, self.base)
-        if self.plugin_bias_ > max(0.1 * self.mi_joint_, 0.01 * np.log(2) / np.log(self.base)):
+        if self.plugin_bias_ > max(
+            0.1 * self.mi_joint_, 0.01 * np.log(2) / np.log(self.base)
+        ):
             warnings.warn(
                 f"The plug-in bias of I(X1,X2;Y) is about {self.plugin_bias_:.3g} "
                 f"(of {self.mi_joint_:.3g}): {shape[0]}x{shape[1]} states for "
@@ -376,11 +387,19 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         if not (isinstance(specs, (tuple, list)) and len(specs) == 2):
             specs = (specs, specs)
         self.discretizers_ = tuple(
-            ModalityDiscretizer(spec, self.n_bins, self.n_clusters, self.pca_components,
-                                self.bin_range, self.random_state)
+            ModalityDiscretizer(
+                spec,
+                self.n_bins,
+                self.n_clusters,
+                self.pca_components,
+                self.bin_range,
+                self.random_state,
+            )
             for spec in specs
         )
-        states = [d.fit_transform(Xm, weights) for d, Xm in zip(self.discretizers_, (X1, X2))]
+        states = [
+            d.fit_transform(Xm, weights) for d, Xm in zip(self.discretizers_, (X1, X2))
+        ]
         for k, d in enumerate(self.discretizers_, start=1):
             if len(d.states_) < 2:
                 raise ValueError(
@@ -453,7 +472,6 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         )
 
 
-
 def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
     """Exact BROJA decomposition of a known joint distribution ``p[x1, x2, y]``.
 
@@ -483,7 +501,8 @@ def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
     >>> for a in (0, 1):
     ...     for b in (0, 1):
     ...         p[a, b, a & b] = 0.25
-    >>> broja_decomposition(p)[["redundancy", "unique_1", "unique_2", "synergy"]].round(4)
+    >>> atoms = ["redundancy", "unique_1", "unique_2", "synergy"]
+    >>> broja_decomposition(p)[atoms].round(4)
     redundancy    0.3113
     unique_1      0.0000
     unique_2      0.0000
@@ -500,6 +519,7 @@ def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
     solution = solve_broja(p, solver, solver_options)
     values = _round_tolerance(pid_from_tables(p, solution.q, base))
     return pd.Series(values, dtype=float)
+
 
 def _pad(a, axes):
     """Append a zero slice at the end of each axis in ``axes`` (unseen states)."""

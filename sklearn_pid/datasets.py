@@ -15,8 +15,17 @@ from sklearn.utils import Bunch, check_random_state
 
 #: Names accepted by :func:`make_bitwise`.
 BITWISE_GATES = (
-    "and", "or", "xor", "nand", "nor", "xnor",
-    "copy", "sum", "unique_1", "unique_2", "redundant",
+    "and",
+    "or",
+    "xor",
+    "nand",
+    "nor",
+    "xnor",
+    "copy",
+    "sum",
+    "unique_1",
+    "unique_2",
+    "redundant",
 )
 
 _GATES = {
@@ -118,15 +127,22 @@ def make_bitwise(gate="and", n_samples=10000, *, one_hot=False, random_state=Non
         bits[:, 1] = bits[:, 0]
     y = _GATES[gate](bits[:, 0], bits[:, 1])
     if one_hot:
-        X = np.column_stack([bits[:, 0] == 0, bits[:, 0] == 1,
-                             bits[:, 1] == 0, bits[:, 1] == 1]).astype(np.int64)
+        X = np.column_stack(
+            [bits[:, 0] == 0, bits[:, 0] == 1, bits[:, 1] == 0, bits[:, 1] == 1]
+        ).astype(np.int64)
     else:
         X = bits
     return X, y
 
 
-def make_gaussian_mixture(n_samples=10000, *, norm=2.0, angle=np.pi / 4,
-                          coordinates="cartesian", random_state=None):
+def make_gaussian_mixture(
+    n_samples=10000,
+    *,
+    norm=2.0,
+    angle=np.pi / 4,
+    coordinates="cartesian",
+    random_state=None,
+):
     """The two-dimensional Gaussian mixture of Liang et al. (NeurIPS 2023).
 
     A sign ``s`` is uniform on ``{-1, +1}`` and the point ``(x1, x2)`` given

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import table_to_samples
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
@@ -26,8 +27,6 @@ from sklearn_pid._information import (
     entropy,
     pid_from_tables,
 )
-
-from helpers import table_to_samples
 
 ATOMS = list(ATOMS)
 
@@ -82,17 +81,44 @@ def dit_broja(p):
     outcomes = [(a, b, c) for a, b, c in zip(x1, x2, y)]
     d = dit.Distribution(outcomes, p[x1, x2, y])
     pid = dit.pid.PID_BROJA(d, [[0], [1]], [2], method="cone")
-    return np.array([
-        pid.get_pi(((0,), (1,))), pid.get_pi(((0,),)), pid.get_pi(((1,),)),
-        pid.get_pi(((0, 1),)),
-    ])
+    return np.array(
+        [
+            pid.get_pi(((0,), (1,))),
+            pid.get_pi(((0,),)),
+            pid.get_pi(((1,),)),
+            pid.get_pi(((0, 1),)),
+        ]
+    )
 
 
 CATALOG = [
-    "uniform", "null", "redundant", "simple", "unique 1", "cat", "synergy", "w",
-    "diff", "and", "reduced or", "sum", "rand", "f1", "jeff", "wb 1", "wb 2",
-    "wb 3", "imp. rdn", "rdn xor", "prob. 1", "prob. 2", "gband", "boom",
-    "not two", "pnt. unq.", "erase",
+    "uniform",
+    "null",
+    "redundant",
+    "simple",
+    "unique 1",
+    "cat",
+    "synergy",
+    "w",
+    "diff",
+    "and",
+    "reduced or",
+    "sum",
+    "rand",
+    "f1",
+    "jeff",
+    "wb 1",
+    "wb 2",
+    "wb 3",
+    "imp. rdn",
+    "rdn xor",
+    "prob. 1",
+    "prob. 2",
+    "gband",
+    "boom",
+    "not two",
+    "pnt. unq.",
+    "erase",
 ]
 
 
@@ -113,8 +139,9 @@ def test_dit_catalog(name):
     np.testing.assert_allclose(est.decomposition_.values, dit_broja(p), atol=1e-6)
 
 
-@pytest.mark.parametrize("shape, seed", [((3, 3, 2), 0), ((4, 3, 3), 1), ((2, 5, 4), 2),
-                                         ((5, 5, 3), 3)])
+@pytest.mark.parametrize(
+    "shape, seed", [((3, 3, 2), 0), ((4, 3, 3), 1), ((2, 5, 4), 2), ((5, 5, 3), 3)]
+)
 def test_random_tables_against_dit(shape, seed):
     rng = np.random.default_rng(seed)
     p = rng.dirichlet(np.ones(math.prod(shape))).reshape(shape)
@@ -124,7 +151,9 @@ def test_random_tables_against_dit(shape, seed):
     np.testing.assert_allclose(est.decomposition_.values, dit_broja(p), atol=1e-6)
 
 
-@pytest.mark.parametrize("shape, seed", [((6, 5, 3), 0), ((12, 12, 4), 1), ((16, 8, 10), 2)])
+@pytest.mark.parametrize(
+    "shape, seed", [((6, 5, 3), 0), ((12, 12, 4), 1), ((16, 8, 10), 2)]
+)
 def test_newton_matches_tight_clarabel(shape, seed):
     rng = np.random.default_rng(seed)
     p = rng.dirichlet(np.full(math.prod(shape), 0.5)).reshape(shape)
@@ -199,7 +228,9 @@ def test_interactions_average_to_dataset_values(rng):
     est = PIDCVX().fit(X, y)
     inter = est.interactions(X, y)
     assert list(inter.columns) == ATOMS
-    np.testing.assert_allclose(inter.mean().values, est.decomposition_.values, atol=1e-8)
+    np.testing.assert_allclose(
+        inter.mean().values, est.decomposition_.values, atol=1e-8
+    )
     # per-sample identities
     i1 = inter["redundancy"] + inter["unique_1"]
     i2 = inter["redundancy"] + inter["unique_2"]
@@ -208,8 +239,9 @@ def test_interactions_average_to_dataset_values(rng):
     assert inter.sum(axis=1).mean() == pytest.approx(est.mi_joint_, abs=1e-8)
     # with alpha=0, transform averages the same way (the posterior is the table's)
     est0 = PIDCVX(alpha=0).fit(X, y)
-    np.testing.assert_allclose(est0.transform(X).mean(axis=0), est.decomposition_.values,
-                               atol=1e-8)
+    np.testing.assert_allclose(
+        est0.transform(X).mean(axis=0), est.decomposition_.values, atol=1e-8
+    )
 
 
 def test_transform_output_and_pandas(rng):
@@ -243,7 +275,9 @@ def test_predict_and_score(rng):
     y = X[:, 0] ^ X[:, 1]
     est = PIDCVX().fit(X, y)
     assert (est.predict(X) == y).all()
-    assert est.score(X, y) == pytest.approx(1.0, abs=0.01)  # ~1 bit, smoothing costs little
+    assert est.score(X, y) == pytest.approx(
+        1.0, abs=0.01
+    )  # ~1 bit, smoothing costs little
     # a table fitted on labels independent of X knows nothing about y: its score
     # is 0 up to the noise of 4 cells x 1000 samples (sd ~0.023 bit; 5 sd bound)
     noisy = PIDCVX().fit(X, rng.integers(0, 2, 4000))
@@ -278,21 +312,27 @@ def test_gaussian_mixture_reference_value():
         warnings.simplefilter("error", RuntimeWarning)  # no solver fallback
         est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
     assert est.solver_ == "newton"
-    np.testing.assert_allclose(est.decomposition_.values, [0.720, 0.000, 0.002, 0.191],
-                               atol=0.01)
+    np.testing.assert_allclose(
+        est.decomposition_.values, [0.720, 0.000, 0.002, 0.191], atol=0.01
+    )
 
 
 def test_discretizers(rng):
     X = rng.normal(size=(800, 4))
     y = (X[:, 0] + X[:, 2] > 0).astype(int)
     auto = PIDCVX(modalities=2, random_state=0).fit(X, y)
-    assert auto.discretization_ == {"modality_1": "kmeans(20)", "modality_2": "kmeans(20)"}
+    assert auto.discretization_ == {
+        "modality_1": "kmeans(20)",
+        "modality_2": "kmeans(20)",
+    }
     from sklearn.cluster import KMeans
     from sklearn.preprocessing import KBinsDiscretizer
 
-    custom = PIDCVX(modalities=2, discretizer=(KMeans(5, n_init=2),
-                                               KBinsDiscretizer(3, encode="ordinal")),
-                    random_state=0).fit(X, y)
+    custom = PIDCVX(
+        modalities=2,
+        discretizer=(KMeans(5, n_init=2), KBinsDiscretizer(3, encode="ordinal")),
+        random_state=0,
+    ).fit(X, y)
     assert custom.n_states_[0] == 5
     assert custom.discretization_["modality_2"] == "KBinsDiscretizer"
     assert custom.transform(X[:10]).shape == (10, 4)
@@ -300,7 +340,10 @@ def test_discretizers(rng):
     cat = PIDCVX(modalities=1).fit(strings, y)
     assert cat.discretization_["modality_1"] == "discrete"
     one = PIDCVX(modalities=1).fit(X[:, :2], y)
-    assert one.discretization_ == {"modality_1": "quantile(10)", "modality_2": "quantile(10)"}
+    assert one.discretization_ == {
+        "modality_1": "quantile(10)",
+        "modality_2": "quantile(10)",
+    }
 
 
 @pytest.mark.parametrize(
@@ -311,9 +354,21 @@ def test_discretizers(rng):
         ([[0, 1], [1, 0]] * 10, [0] * 20, {}, ValueError, "only one class"),
         ([[0, 1], [1, 0]] * 10, [0, 1] * 9, {}, ValueError, "inconsistent"),
         ([[0, 1], [1, 0]] * 10, np.linspace(0, 1, 20), {}, ValueError, "continuous"),
-        ([[0, 1], [0, 0]] * 10, [0, 1] * 10, {}, ValueError, "Modality 1 has a single state"),
+        (
+            [[0, 1], [0, 0]] * 10,
+            [0, 1] * 10,
+            {},
+            ValueError,
+            "Modality 1 has a single state",
+        ),
         ([[0, 1, 2]] * 20, [0, 1] * 10, {}, ValueError, "exactly 2"),
-        ([[0, 1], [1, 0]] * 10, [0, 1] * 10, {"discretizer": "magic"}, ValueError, "discretizer"),
+        (
+            [[0, 1], [1, 0]] * 10,
+            [0, 1] * 10,
+            {"discretizer": "magic"},
+            ValueError,
+            "discretizer",
+        ),
     ],
 )
 def test_bad_input(X, y, params, error, match):
@@ -370,9 +425,11 @@ def test_atoms_follow_the_definition(rng):
     q = est.q_
     # conditional_mutual_information takes axes (x, y, z) for I(X;Y|Z)
     assert est.unique_1_ == pytest.approx(
-        conditional_mutual_information(q.transpose(0, 2, 1)), abs=1e-8)
+        conditional_mutual_information(q.transpose(0, 2, 1)), abs=1e-8
+    )
     assert est.unique_2_ == pytest.approx(
-        conditional_mutual_information(q.transpose(1, 2, 0)), abs=1e-8)
+        conditional_mutual_information(q.transpose(1, 2, 0)), abs=1e-8
+    )
 
     def cond_entropy(t):
         return entropy(t) - entropy(t.sum(axis=2))
@@ -401,7 +458,9 @@ def test_solver_error_lists_every_solver(monkeypatch, rng):
     monkeypatch.setattr(broja, "_solve_newton", fail)
     monkeypatch.setattr(broja, "_solve_cvxpy", fail)
     X = rng.integers(0, 2, size=(100, 2))
-    with pytest.raises(SolverError, match="newton: RuntimeError: forced failure") as info:
+    with pytest.raises(
+        SolverError, match="newton: RuntimeError: forced failure"
+    ) as info:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             PIDCVX().fit(X, X[:, 0] ^ X[:, 1])
@@ -421,11 +480,14 @@ def test_unknown_solver_and_options(rng):
 def test_discretizers_map_fitted_samples_to_their_states(discretizer, rng):
     X = rng.normal(size=(400, 2))
     y = (X.sum(axis=1) > 0).astype(int)
-    est = PIDCVX(discretizer=discretizer, n_bins=4, n_clusters=4, random_state=0).fit(X, y)
+    est = PIDCVX(discretizer=discretizer, n_bins=4, n_clusters=4, random_state=0).fit(
+        X, y
+    )
     fitted = est.interactions(X, y)
     # new samples identical to fitted ones get identical values
-    np.testing.assert_allclose(est.interactions(X[::-1], y[::-1]).values,
-                               fitted.values[::-1])
+    np.testing.assert_allclose(
+        est.interactions(X[::-1], y[::-1]).values, fitted.values[::-1]
+    )
     # values far outside the fitted range fall into edge bins / nearest clusters
     far = np.array([[1e6, -1e6]])
     assert np.all(est.discretizers_[0].transform(far[:, :1]) >= 0)
@@ -517,5 +579,6 @@ def test_gaussian_mixture_with_a_million_samples():
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
-    np.testing.assert_allclose(est.decomposition_.values, [0.720, 0.000, 0.002, 0.191],
-                               atol=0.005)
+    np.testing.assert_allclose(
+        est.decomposition_.values, [0.720, 0.000, 0.002, 0.191], atol=0.005
+    )

@@ -93,6 +93,8 @@ def test_no_command_prints_usage_and_exits_2(capsys):
 def test_module_is_runnable():
     result = subprocess.run(
         [sys.executable, "-m", "sklearn_pid", "--help"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "demo" in result.stdout

@@ -72,17 +72,24 @@ def test_run_returns_the_documented_table(table):
     assert list(dict.fromkeys(coordinates)) == ["cartesian", "polar"]
     np.testing.assert_allclose(table.loc["cartesian", "degrees"], [0, 45, 90])
     assert table.columns.tolist() == [
-        "degrees", *ATOMS, "I(X1;Y)", "I(X2;Y)", "I(X1,X2;Y)", "plugin_bias"
+        "degrees",
+        *ATOMS,
+        "I(X1;Y)",
+        "I(X2;Y)",
+        "I(X1,X2;Y)",
+        "plugin_bias",
     ]
     assert isinstance(table.attrs["warnings"], list)
     assert (table[ATOMS] >= 0).all().all()
     # The identities of the decomposition hold in every row (the solver is
     # certified to ~1e-9 bits; atoms in (-1e-7, 0) are rounded to 0).
     atol = 1e-6
-    np.testing.assert_allclose(table["redundancy"] + table["unique_1"],
-                               table["I(X1;Y)"], atol=atol)
-    np.testing.assert_allclose(table["redundancy"] + table["unique_2"],
-                               table["I(X2;Y)"], atol=atol)
+    np.testing.assert_allclose(
+        table["redundancy"] + table["unique_1"], table["I(X1;Y)"], atol=atol
+    )
+    np.testing.assert_allclose(
+        table["redundancy"] + table["unique_2"], table["I(X2;Y)"], atol=atol
+    )
     np.testing.assert_allclose(table[ATOMS].sum(axis=1), table["I(X1,X2;Y)"], atol=atol)
 
 
@@ -171,13 +178,17 @@ def test_exact_information_matches_monte_carlo(gmm):
     # theta | y = 1 density integrates to one (checked on a fine grid).
     theta = np.linspace(-np.pi, np.pi, 20001)
     c = 2.0 * np.cos(theta)
-    density = np.exp(-2.0) / (2 * np.pi) * (
-        1 + c * np.sqrt(2 * np.pi) * special.ndtr(c) * np.exp(c**2 / 2))
+    density = (
+        np.exp(-2.0)
+        / (2 * np.pi)
+        * (1 + c * np.sqrt(2 * np.pi) * special.ndtr(c) * np.exp(c**2 / 2))
+    )
     assert integrate.trapezoid(density, theta) == pytest.approx(1.0, abs=1e-6)
 
 
-def test_main_without_matplotlib_prints_the_table_only(gmm, tmp_path, monkeypatch,
-                                                     capsys):
+def test_main_without_matplotlib_prints_the_table_only(
+    gmm, tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
     status = gmm.main(["--n-samples", "3000", "--n-angles", "2", "--seed", "1"])
@@ -205,7 +216,10 @@ def test_script_end_to_end_as_a_user_runs_it(tmp_path):
     pytest.importorskip("matplotlib")
     result = subprocess.run(
         [sys.executable, str(GMM_EXAMPLE)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     # one row per coordinate system and angle: the degrees, then 8 numbers

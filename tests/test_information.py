@@ -24,13 +24,17 @@ def test_mutual_information_matches_entropies(rng):
     p = rng.dirichlet(np.ones(12)).reshape(3, 4)
     expected = entropy(p.sum(1)) + entropy(p.sum(0)) - entropy(p)
     assert mutual_information(p) == pytest.approx(expected, abs=1e-12)
-    assert mutual_information(np.outer([0.3, 0.7], [0.1, 0.9])) == pytest.approx(0, abs=1e-15)
+    assert mutual_information(np.outer([0.3, 0.7], [0.1, 0.9])) == pytest.approx(
+        0, abs=1e-15
+    )
 
 
 def test_conditional_mutual_information_chain_rule(rng):
     p = rng.dirichlet(np.ones(24)).reshape(2, 3, 4)  # axes x, y, z
     # I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z)
-    expected = entropy(p.sum(1)) + entropy(p.sum(0)) - entropy(p) - entropy(p.sum((0, 1)))
+    expected = (
+        entropy(p.sum(1)) + entropy(p.sum(0)) - entropy(p) - entropy(p.sum((0, 1)))
+    )
     assert conditional_mutual_information(p) == pytest.approx(expected, abs=1e-12)
 
 
