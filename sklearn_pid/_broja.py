@@ -302,7 +302,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
     free_m = p2 > 0
     free_m[np.argmax(free_m, axis=0), np.arange(ny)] = False  # gauge: pin one mu per y
     free = np.concatenate([(p1 > 0).ravel(), free_m.ravel()])
-    c = np.concatenate([p1.ravel(), p2.ravel()])[free]
+    c = np.concatenate([p1.ravel(), p2.ravel()]) * free  # dual objective
     z = np.concatenate([np.full(n1 * ny, -np.log(ny) - 1.0), np.zeros(n2 * ny)])
     state = _DualState(allowed, cells)
     t = float(n_cells)
@@ -323,7 +323,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
             stage_steps += steps
             theta = np.where(cells, 1.0 / (t * np.where(cells, -f, 1.0)), 0.0)
             q = _polish(theta[:, :, None] * pi, p1, p2, max_iter=200)
-            gap = _neg_cond_entropy(q) - c @ z[free]
+            gap = _neg_cond_entropy(q) - c @ z
             if gap <= tol:
                 return q, "optimal", n_iter
         if verbose:
@@ -333,7 +333,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
         t_next = (
             min(_T_GROWTH * t, 2 * n_cells / tol) if t < 2 * n_cells / tol else 10 * t
         )
-        z = _predict(state, z, free, c, factor, t_next - t)
+        z = _predict(state, z, c, factor, t_next - t)
         t = t_next
 
 
@@ -365,13 +365,13 @@ class _DualState:
             pi = np.where(self.allowed, np.exp(s - f[:, :, None]), 0.0)
         return np.where(self.cells, f, -np.inf), pi
 
-    def derivatives(self, f, pi, c_full, t):
+    def derivatives(self, f, pi, c, t):
         """Gradient and Hessian of the barrier in the full (lam, mu) space."""
         n1, n2, ny = self.n1, self.n2, self.ny
         w = np.where(self.cells, 1.0 / np.where(self.cells, -f, 1.0), 0.0)
         a = w[:, :, None] * pi
         grad = np.concatenate([a.sum(axis=1).ravel(), a.sum(axis=0).ravel()])
-        grad -= t * c_full
+        grad -= t * c
         # per cell: w diag(pi) + (w^2 - w) pi pi^T, mapped onto lam and mu
         outer = ((w**2 - w)[:, :, None] * pi)[:, :, :, None] * pi[:, :, None, :]
         eye = np.arange(ny)
@@ -404,19 +404,17 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
     steps : Newton steps taken
     centred : False if the budget ran out before the Newton decrement was small
     """
-    c_full = np.zeros(z.size)
-    c_full[free] = c
     f, pi = state.evaluate(z)
     cells = state.cells
     for step in range(1, budget + 1):
-        grad, hess = state.derivatives(f, pi, c_full, t)
+        grad, hess = state.derivatives(f, pi, c, t)
         _pin(hess, grad, free)
         factor = _cholesky(hess)
         full = -linalg.cho_solve(factor, grad, check_finite=False)
         decrement = -grad @ full
         if decrement / 2 <= eps:
             return z, f, pi, factor, step, True
-        slope = -t * c_full @ full
+        slope = -t * c @ full
         alpha = 1.0
         while alpha > 1e-10:
             new_f, new_pi = state.evaluate(z + alpha * full)
@@ -431,11 +429,9 @@ def _centre(state, z, free, c, t, budget, eps=1e-8):
     return z, f, pi, factor, budget, False
 
 
-def _predict(state, z, free, c, factor, dt):
+def _predict(state, z, c, factor, dt):
     """Step along the central path's tangent dz/dt = H^-1 c, kept feasible."""
-    c_full = np.zeros(z.size)
-    c_full[free] = c
-    full = dt * linalg.cho_solve(factor, c_full, check_finite=False)
+    full = dt * linalg.cho_solve(factor, c, check_finite=False)
     alpha = 1.0
     while alpha > 1e-3:
         f, _ = state.evaluate(z + alpha * full)
