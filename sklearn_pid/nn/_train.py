@@ -1,0 +1,167 @@
+"""Training plumbing shared by every skorch net: device, seeds, callbacks, batches."""
+
+import contextlib
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.dataset import ValidSplit
+
+#: Smallest validation split (in samples) that early stopping will use.
+MIN_VALID_SAMPLES = 20
+
+
+def resolve_device(device):
+    """``"auto"`` -> ``"cuda"`` when CUDA is available, else ``"cpu"``.
+
+    Parameters
+    ----------
+    device : str or torch.device
+        ``"auto"`` or anything :class:`torch.device` accepts.
+
+    Returns
+    -------
+    str
+    """
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    device = str(torch.device(device))
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'."
+        )
+    return device
+
+
+def draw_seed(random_state):
+    """An int seed drawn from ``random_state`` (int, RandomState or None)."""
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+@contextlib.contextmanager
+def torch_seed(seed, device="cpu"):
+    """Run the block with torch's global generators seeded, then restore them.
+
+    skorch draws initial weights and shuffles batches from torch's global
+    generator; forking it keeps ``random_state`` reproducible without changing
+    the caller's random stream.
+    """
+    devices = []
+    if str(device).startswith("cuda"):
+        devices = [torch.device(device).index or 0]
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+def training_setup(n_samples, *, validation_fraction, patience, seed, verbose, y=None):
+    """skorch ``train_split`` and ``callbacks`` for early-stopped training.
+
+    Early stopping monitors the loss on a held-out fraction and restores the
+    best weights. It is switched off (``train_split=None``, fixed epochs) when
+    the split would hold fewer than :data:`MIN_VALID_SAMPLES` samples, or, with
+    labels ``y``, fewer samples than classes or a class with a single sample.
+
+    Returns
+    -------
+    train_split : ValidSplit or None
+    callbacks : list of (str, Callback)
+    """
+    n_valid = int(validation_fraction * n_samples)
+    use_valid = validation_fraction > 0 and n_valid >= MIN_VALID_SAMPLES
+    if use_valid and y is not None:
+        counts = np.bincount(y)
+        use_valid = n_valid >= counts.size and counts.min() >= 2
+    callbacks = []
+    train_split = None
+    if use_valid:
+        train_split = ValidSplit(
+            validation_fraction, stratified=y is not None, random_state=seed
+        )
+        callbacks.append(
+            (
+                "early_stopping",
+                EarlyStopping(patience=patience, load_best=True, sink=_silent),
+            )
+        )
+    if verbose:
+        callbacks.append(("progress_bar", ProgressBar()))
+    return train_split, callbacks
+
+
+def _silent(*args, **kwargs):
+    """A ``sink`` that prints nothing (early stopping's message)."""
+
+
+class BatchLoader:
+    """Mini-batches of a skorch ``Dataset`` by slicing whole arrays.
+
+    A drop-in ``iterator_train`` / ``iterator_valid`` for skorch nets on
+    in-memory NumPy data: one indexing operation per batch instead of
+    :class:`torch.utils.data.DataLoader`'s one call per sample and collate
+    (8x faster per epoch for small networks). Shuffling draws from torch's
+    global generator, like ``DataLoader``.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset or torch.utils.data.Subset of one
+    batch_size : int, default=256
+    shuffle : bool, default=False
+    **kwargs
+        Other ``DataLoader`` arguments, ignored.
+    """
+
+    def __init__(self, dataset, batch_size=256, shuffle=False, **kwargs):
+        indices = None
+        if isinstance(dataset, torch.utils.data.Subset):
+            indices = torch.as_tensor(np.asarray(dataset.indices))
+            dataset = dataset.dataset
+        X = torch.as_tensor(dataset.X)
+        y = torch.zeros(len(X)) if dataset.y is None else torch.as_tensor(dataset.y)
+        if indices is not None:
+            X, y = X[indices], y[indices]
+        self.X, self.y = X, y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+
+    def __len__(self):
+        return -(-len(self.X) // self.batch_size)
+
+    def __iter__(self):
+        n = len(self.X)
+        order = torch.randperm(n) if self.shuffle else None
+        for start in range(0, n, self.batch_size):
+            if order is None:
+                rows = slice(start, start + self.batch_size)
+            else:
+                rows = order[start : start + self.batch_size]
+            yield self.X[rows], self.y[rows]
+
+
+def batched_forward(net, X, batch_size):
+    """Module outputs for ``X`` in batches, as a float64 NumPy array.
+
+    Parameters
+    ----------
+    net : skorch.NeuralNet
+        Initialised and fitted.
+    X : ndarray of shape (n_samples, n_features)
+    batch_size : int
+
+    Returns
+    -------
+    ndarray of shape (n_samples, ...)
+    """
+    module = net.module_
+    module.eval()
+    outputs = []
+    with torch.inference_mode():
+        for start in range(0, X.shape[0], batch_size):
+            batch = torch.as_tensor(
+                X[start : start + batch_size], dtype=torch.float32, device=net.device
+            )
+            outputs.append(module(batch).double().cpu().numpy())
+    if not outputs:
+        return np.empty((0,))
+    return np.concatenate(outputs)
