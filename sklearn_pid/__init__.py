@@ -5,7 +5,14 @@ Partial information decomposition (PID) estimators with the scikit-learn API.
 
 from ._broja import SolverError
 from .cvx import PIDCVX, broja_decomposition
+from .lsmi import LSMIEstimator
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["PIDCVX", "SolverError", "broja_decomposition", "__version__"]
+__all__ = [
+    "LSMIEstimator",
+    "PIDCVX",
+    "SolverError",
+    "broja_decomposition",
+    "__version__",
+]

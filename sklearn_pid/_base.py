@@ -7,6 +7,9 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 #: Column order of ``transform`` / ``interactions`` and index of ``decomposition_``.
 ATOMS = ("redundancy", "unique_1", "unique_2", "synergy")
 
+#: Pointwise terms of LSMI: entropies of each modality, then pointwise MIs.
+LSMI_TERMS = ("h_1", "h_2", "i_1", "i_2", "i_joint")
+
 
 class DecompositionMixin:
     """``get_feature_names_out`` and the dataset-level attributes of a PID."""

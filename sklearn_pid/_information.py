@@ -139,3 +139,27 @@ def pid_from_tables(p, q, base=2):
         "synergy": terms["mi_joint"] - mi_q,
         **terms,
     }
+
+
+def lsmi_atoms(h1, h2, i1, i2, i_joint):
+    """Pointwise redundancy, uniqueness and synergy of Yang et al. (ICML 2025).
+
+    ``r = min(h1, h2) - min(h1 - i1, h2 - i2)``, ``u1 = i1 - r``,
+    ``u2 = i2 - r`` and ``s = i_joint - r - u1 - u2``, where ``h_m = -log p(x_m)``
+    and ``i_m = log p(y|x_m) - log p(y)`` (so ``h_m - i_m = -log p(x_m|y)``).
+
+    Parameters
+    ----------
+    h1, h2, i1, i2, i_joint : array-like
+        Pointwise entropies and mutual informations, all in one unit;
+        broadcast together.
+
+    Returns
+    -------
+    r, u1, u2, s : ndarray
+        In the unit of the inputs.
+    """
+    r = np.minimum(h1, h2) - np.minimum(h1 - i1, h2 - i2)
+    u1 = i1 - r
+    u2 = i2 - r
+    return r, u1, u2, i_joint - r - u1 - u2

@@ -7,7 +7,7 @@ encoded labels ``0 .. n_classes-1`` so that their columns line up.
 """
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 
 from .nn._train import draw_seed, torch_seed
 
@@ -16,11 +16,11 @@ POSTERIORS = ("classifier_1", "classifier_2", "classifier_joint")
 
 
 def check_classifiers(estimator):
-    """Raise if a user classifier of ``estimator`` lacks ``fit``/``predict_proba``."""
+    """Raise unless each user posterior is a classifier with ``predict_proba``."""
     for name in POSTERIORS:
         clf = getattr(estimator, name)
         if clf is not None and not (
-            hasattr(clf, "fit") and hasattr(clf, "predict_proba")
+            is_classifier(clf) and hasattr(clf, "predict_proba")
         ):
             raise TypeError(
                 f"{name} must be a scikit-learn classifier with fit and "

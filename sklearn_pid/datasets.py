@@ -10,8 +10,12 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy import special
 from sklearn.datasets import load_digits
 from sklearn.utils import Bunch, check_random_state
+
+from ._base import ATOMS, LSMI_TERMS
+from ._information import lsmi_atoms
 
 #: Names accepted by :func:`make_bitwise`.
 BITWISE_GATES = (
@@ -207,6 +211,138 @@ def make_gaussian_mixture(
     if coordinates == "polar":
         X = np.column_stack([np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 1], X[:, 0])])
     return X, y
+
+
+def make_gaussian_modalities(
+    n_samples=2000, *, n_classes=2, rho=0.5, noise=0.5, random_state=None
+):
+    """Two noisy one-hot views of a label: the toy model of Yang et al. (ICML 2025).
+
+    ``y`` is uniform on ``{0, ..., K-1}`` (``K = n_classes``), ``e_y`` its
+    one-hot vector in ``R^K`` and ``u, v ~ N(0, noise^2 I_K)`` independent:
+
+    * ``x1 = e_y + u``,
+    * ``x2 = e_y + rho * u + sqrt(1 - rho^2) * v``.
+
+    Both views have the same class-conditional law ``N(e_y, noise^2 I_K)``;
+    ``rho`` correlates their noise, so it moves information from synergy
+    towards redundancy. Every density and posterior is known in closed form:
+    :func:`gaussian_modalities_pointwise` gives the exact per-sample values
+    that :class:`~sklearn_pid.LSMIEstimator` estimates.
+
+    Parameters
+    ----------
+    n_samples : int, default=2000
+    n_classes : int, default=2
+        ``K >= 2``; also the dimension of each modality.
+    rho : float, default=0.5
+        Noise correlation, in ``(-1, 1)``.
+    noise : float, default=0.5
+        Noise standard deviation (> 0).
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2 * n_classes)
+        ``x1`` then ``x2``: use ``modalities=n_classes``.
+    y : ndarray of shape (n_samples,), dtype int64
+
+    References
+    ----------
+    Yang, Wang, Hu. "Efficient quantification of multimodal interaction at
+    sample level." ICML 2025.
+
+    Examples
+    --------
+    >>> from sklearn_pid.datasets import make_gaussian_modalities
+    >>> X, y = make_gaussian_modalities(5, n_classes=3, random_state=0)
+    >>> X.shape, y.shape
+    ((5, 6), (5,))
+    """
+    _check_n_samples(n_samples)
+    _check_gaussian_modalities(n_classes, rho, noise)
+    rng = check_random_state(random_state)
+    y = rng.randint(n_classes, size=n_samples).astype(np.int64)
+    u = noise * rng.standard_normal((n_samples, n_classes))
+    v = noise * rng.standard_normal((n_samples, n_classes))
+    e = np.eye(n_classes)[y]
+    X = np.hstack([e + u, e + rho * u + np.sqrt(1 - rho**2) * v])
+    return X, y
+
+
+def gaussian_modalities_pointwise(X, y, *, n_classes=2, rho=0.5, noise=0.5, base=2):
+    """Exact per-sample LSMI values of :func:`make_gaussian_modalities` data.
+
+    With the true densities of the model (class prior ``1/K``):
+    ``i_m = log p(y|x_m) - log p(y)``, ``i_joint = log p(y|x1,x2) - log p(y)``,
+    ``h_m = -log p(x_m)``; then ``r = min(h_1, h_2) - min(h_1 - i_1, h_2 - i_2)``,
+    ``u_m = i_m - r`` and ``s = i_joint - r - u_1 - u_2``, as in
+    :class:`~sklearn_pid.LSMIEstimator`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, 2 * n_classes)
+    y : ndarray of int of shape (n_samples,)
+        Labels in ``0 .. n_classes-1``.
+    n_classes, rho, noise : as in :func:`make_gaussian_modalities`
+    base : float, default=2
+        Logarithm base of the values (``math.e`` for nats).
+
+    Returns
+    -------
+    DataFrame of shape (n_samples, 9)
+        Columns ``redundancy, unique_1, unique_2, synergy, h_1, h_2, i_1, i_2,
+        i_joint``.
+
+    Examples
+    --------
+    >>> import math
+    >>> from sklearn_pid.datasets import (
+    ...     gaussian_modalities_pointwise, make_gaussian_modalities)
+    >>> X, y = make_gaussian_modalities(1000, rho=0.5, random_state=0)
+    >>> exact = gaussian_modalities_pointwise(X, y, rho=0.5, base=math.e)
+    >>> bool(((exact.redundancy + exact.unique_1) - exact.i_1).abs().max() < 1e-12)
+    True
+    """
+    _check_gaussian_modalities(n_classes, rho, noise)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 * n_classes or y.shape != (X.shape[0],):
+        raise ValueError(
+            f"X must have shape (n_samples, {2 * n_classes}) and y (n_samples,)."
+        )
+    K = n_classes
+    d1 = X[:, None, :K] - np.eye(K)  # (n, K classes, K dims): x1 - e_c
+    d2 = X[:, None, K:] - np.eye(K)
+    var = noise**2
+    log_x1 = -0.5 * (d1**2).sum(-1) / var - 0.5 * K * np.log(2 * np.pi * var)
+    log_x2 = -0.5 * (d2**2).sum(-1) / var - 0.5 * K * np.log(2 * np.pi * var)
+    det = 1 - rho**2
+    quad = (d1**2 - 2 * rho * d1 * d2 + d2**2).sum(-1) / (var * det)
+    log_x12 = -0.5 * quad - K * np.log(2 * np.pi * var * np.sqrt(det))
+    rows = np.arange(X.shape[0])
+    terms = {}
+    for name, log_cond in (("1", log_x1), ("2", log_x2), ("joint", log_x12)):
+        log_marginal = special.logsumexp(log_cond, axis=1) - np.log(K)
+        terms["i_" + name] = log_cond[rows, y] - log_marginal
+        if name != "joint":
+            terms["h_" + name] = -log_marginal
+    atoms = lsmi_atoms(
+        terms["h_1"], terms["h_2"], terms["i_1"], terms["i_2"], terms["i_joint"]
+    )
+    frame = pd.DataFrame(dict(zip(ATOMS, atoms)) | terms)
+    return frame[list(ATOMS) + list(LSMI_TERMS)] / np.log(base)
+
+
+def _check_gaussian_modalities(n_classes, rho, noise):
+    if not isinstance(n_classes, numbers.Integral) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}.")
+    _check_finite("rho", rho)
+    _check_finite("noise", noise)
+    if not -1 < rho < 1:
+        raise ValueError(f"rho must be in (-1, 1), got {rho!r}.")
+    if noise <= 0:
+        raise ValueError(f"noise must be > 0, got {noise!r}.")
 
 
 def load_digits_halves(*, return_X_y=True, as_frame=False):

@@ -2,11 +2,18 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_pid import PIDCVX
+from sklearn_pid import PIDCVX, LSMIEstimator
+from sklearn_pid.nn import KNIFEDensity, MLPPosterior
 
 # The checks use arrays of 1 to 10+ continuous columns: column 0 is modality 1,
-# the rest modality 2, binned per column (their joint bins are the states).
-ESTIMATORS = [PIDCVX(modalities=1, discretizer="quantile", n_bins=3, random_state=0)]
+# the rest modality 2. Small training budgets keep them fast; MLPPosterior
+# needs enough epochs to pass the accuracy check of check_classifiers_train.
+ESTIMATORS = [
+    PIDCVX(modalities=1, discretizer="quantile", n_bins=3, random_state=0),
+    LSMIEstimator(modalities=1, max_epochs=3, cv=2, random_state=0),
+    MLPPosterior(max_epochs=100, random_state=0),
+    KNIFEDensity(n_kernels=2, max_epochs=3, random_state=0),
+]
 
 EXPECTED_FAILURES = {}
 

@@ -8,9 +8,11 @@ from sklearn.utils import Bunch
 
 from sklearn_pid.datasets import (
     BITWISE_GATES,
+    gaussian_modalities_pointwise,
     load_digits_halves,
     make_bitwise,
     make_gaussian_mixture,
+    make_gaussian_modalities,
 )
 
 N = 20000
@@ -219,3 +221,62 @@ def test_digits_halves_bunch(as_frame):
         assert bunch.frame.columns[-1] == "digit"
     else:
         assert bunch.frame is None
+
+
+def test_gaussian_modalities_shapes_and_law():
+    X, y = make_gaussian_modalities(
+        20000, n_classes=3, rho=0.6, noise=0.5, random_state=0
+    )
+    assert X.shape == (20000, 6) and set(np.unique(y)) == {0, 1, 2}
+    residual = X - np.hstack([np.eye(3)[y], np.eye(3)[y]])
+    cov = np.cov(residual.T)
+    # Each view's noise has variance 0.25; the views' noise correlation is rho.
+    np.testing.assert_allclose(np.diag(cov), 0.25, rtol=0.05)
+    np.testing.assert_allclose(np.diag(cov, 3), 0.6 * 0.25, rtol=0.05)
+    again, _ = make_gaussian_modalities(20000, n_classes=3, rho=0.6, random_state=0)
+    np.testing.assert_array_equal(X, again)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"n_classes": 1}, {"rho": 1.0}, {"rho": -1.0}, {"noise": 0.0}]
+)
+def test_gaussian_modalities_bad_parameters(kwargs):
+    with pytest.raises(ValueError):
+        make_gaussian_modalities(10, **kwargs)
+
+
+def test_gaussian_pointwise_terms_are_normalised_densities():
+    """exp(-h) integrates to 1 and exp(i) p(y) sums to 1 over the labels."""
+    grid = np.linspace(-3, 4, 281)
+    a, b = np.meshgrid(grid, grid, indexing="ij")
+    x1 = np.column_stack([a.ravel(), b.ravel()])
+    X = np.hstack([x1, x1])  # x2 is irrelevant for h_1 and i_1
+    step = (grid[1] - grid[0]) ** 2
+    values = gaussian_modalities_pointwise(X, np.zeros(len(X), int), base=np.e)
+    assert np.exp(-values.h_1).sum() * step == pytest.approx(1.0, abs=1e-4)
+    total = sum(
+        np.exp(gaussian_modalities_pointwise(X[:50], np.full(50, c), base=np.e).i_1) / 2
+        for c in (0, 1)
+    )
+    np.testing.assert_allclose(total, 1.0, atol=1e-12)
+
+
+def test_gaussian_pointwise_identities_and_base():
+    X, y = make_gaussian_modalities(500, n_classes=4, rho=0.3, random_state=1)
+    nats = gaussian_modalities_pointwise(X, y, n_classes=4, rho=0.3, base=np.e)
+    bits = gaussian_modalities_pointwise(X, y, n_classes=4, rho=0.3)
+    np.testing.assert_allclose(bits * np.log(2), nats)
+    atoms = ["redundancy", "unique_1", "unique_2", "synergy"]
+    np.testing.assert_allclose(nats[atoms].sum(axis=1), nats.i_joint, atol=1e-12)
+    # With independent noise (rho=0) the views are independent given y, so
+    # p(y|x1,x2) is proportional to p(y) exp(i_1 + i_2) (Bayes' rule).
+    X0, y0 = make_gaussian_modalities(500, rho=0.0, random_state=2)
+    per_class = [
+        gaussian_modalities_pointwise(X0, np.full(500, c), rho=0.0, base=np.e)
+        for c in (0, 1)
+    ]
+    log_norm = np.logaddexp(*[np.log(0.5) + v.i_1 + v.i_2 for v in per_class])
+    for v in per_class:
+        np.testing.assert_allclose(v.i_joint, v.i_1 + v.i_2 - log_norm, atol=1e-10)
+    with pytest.raises(ValueError, match="shape"):
+        gaussian_modalities_pointwise(X[:, :3], y)

@@ -10,8 +10,17 @@ import pandas as pd
 import pytest
 
 from sklearn_pid import __main__ as cli
+from sklearn_pid.datasets import gaussian_modalities_pointwise, make_gaussian_modalities
 
-ROWS = ["AND", "OR", "XOR", "GMM", "digits halves"]
+ROWS = [
+    ("PIDCVX", "AND"),
+    ("PIDCVX", "OR"),
+    ("PIDCVX", "XOR"),
+    ("PIDCVX", "GMM"),
+    ("PIDCVX", "digits halves"),
+    ("LSMIEstimator", "Gaussian views"),
+    ("LSMIEstimator", "digits halves"),
+]
 ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 
 
@@ -35,10 +44,10 @@ def demo_run():
 def test_demo_prints_the_table(demo_run):
     status, output, table = demo_run
     assert status == 0
-    assert output.startswith("sklearn-pid demo: PIDCVX")
+    assert output.startswith("sklearn-pid demo: partial information decomposition")
     assert "in bits" in output and "seed=0" in output
     columns = ATOMS + ["I(X1;Y)", "I(X2;Y)", "I(X1,X2;Y)", "seconds"]
-    for name in ROWS + columns:
+    for name in {name for row in ROWS for name in row} | set(columns):
         assert name in output
     assert table.index.tolist() == ROWS
     assert table.columns.tolist() == columns
@@ -46,7 +55,7 @@ def test_demo_prints_the_table(demo_run):
     assert set(table.attrs["warnings"]) == set(ROWS)
     for name, messages in table.attrs["warnings"].items():
         for message in messages:
-            assert f"Warning ({name}): {message}" in output
+            assert f"Warning ({', '.join(name)}): {message}" in output
 
 
 def test_demo_values(demo_run):
@@ -54,18 +63,29 @@ def test_demo_values(demo_run):
     # XOR on n = 10^4 sampled bits: the plug-in deviations of H(Y), I(X1;Y) and
     # I(X2;Y) from their exact values are chi2(1) / (2 n ln 2) ~ 7e-5 bits each,
     # so 0.005 bits is far beyond sampling noise.
-    assert table.loc["XOR", "synergy"] == pytest.approx(1.0, abs=5e-3)
+    assert table.loc[("PIDCVX", "XOR"), "synergy"] == pytest.approx(1.0, abs=5e-3)
     # AND: R is a smooth function of the four cell frequencies (standard error
     # sqrt(3/16 / n) = 0.004 each); over 100 seeds at n = 10^4 we measured a
     # standard deviation of 0.0053 bits for R, so 0.03 bits is over 5 sd.
-    assert table.loc["AND", "redundancy"] == pytest.approx(0.3113, abs=0.03)
-    assert table.loc["AND", "synergy"] == pytest.approx(0.5, abs=0.03)
+    assert table.loc[("PIDCVX", "AND"), "redundancy"] == pytest.approx(0.3113, abs=0.03)
+    assert table.loc[("PIDCVX", "AND"), "synergy"] == pytest.approx(0.5, abs=0.03)
     # The identities of the decomposition hold in every row.
     np.testing.assert_allclose(table[ATOMS].sum(axis=1), table["I(X1,X2;Y)"], atol=1e-6)
     np.testing.assert_allclose(
         table["redundancy"] + table["unique_1"], table["I(X1;Y)"], atol=1e-6
     )
-    assert (table[ATOMS] >= 0).all().all()
+    # PIDCVX atoms are non-negative; LSMI's uniqueness can be negative.
+    assert (table.loc["PIDCVX", ATOMS] >= 0).all().all()
+
+
+def test_demo_lsmi_matches_the_exact_means(demo_run):
+    _, _, table = demo_run
+    X, y = make_gaussian_modalities(2000, rho=0.5, random_state=0)
+    exact = gaussian_modalities_pointwise(X, y, rho=0.5).mean()
+    got = table.loc[("LSMIEstimator", "Gaussian views")]
+    # Held-out per-sample MAE is ~0.03 nats (test_lsmi); means are closer.
+    for atom in ATOMS:
+        assert got[atom] == pytest.approx(exact[atom], abs=0.05), atom
 
 
 def test_demo_seed_is_passed_on(monkeypatch, capsys):
@@ -74,7 +94,7 @@ def test_demo_seed_is_passed_on(monkeypatch, capsys):
     def fake_demo_table(seed=0):
         seeds.append(seed)
         table = pd.DataFrame({"redundancy": [0.0]}, index=["AND"])
-        table.attrs["warnings"] = {"AND": []}
+        table.attrs["warnings"] = {("PIDCVX", "AND"): []}
         return table
 
     monkeypatch.setattr(cli, "demo_table", fake_demo_table)

@@ -7,11 +7,13 @@ Pichler et al., "A differential entropy estimator for training neural networks"
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
-from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
@@ -19,6 +21,7 @@ from skorch import NeuralNet
 from ._train import (
     BatchLoader,
     batched_forward,
+    cpu_threads,
     draw_seed,
     resolve_device,
     torch_seed,
@@ -28,36 +31,47 @@ from ._train import (
 #: Smallest per-dimension kernel width at initialisation (standardised units).
 MIN_INIT_STD = 1e-2
 
+#: Kernel covariance structures (as ``sklearn.mixture.GaussianMixture``).
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+
+#: EM iterations (at most) of the Gaussian mixture that initialises the kernels.
+EM_ITERATIONS = 100
+
+#: Rows (at most, drawn at random) that the initial EM fit uses.
+EM_MAX_SAMPLES = 10_000
+
 
 class KNIFE(torch.nn.Module):
     """Mixture of Gaussian kernels; ``forward`` returns ``log p(x)`` in nats.
 
     Kernel ``m`` has mean ``mu_m`` and precision ``L_m^T L_m`` with
     ``L_m = diag(exp(s_m)) + strictly_lower(T_m)``, so every parameter value is
-    a valid density (no clamping) and ``log |det L_m| = sum(s_m)``.
+    a valid density (no clamping) and ``log |det L_m| = sum(s_m)``. The shapes
+    of the initial values choose what kernels share, as scikit-learn's
+    ``GaussianMixture(covariance_type=...)``: ``"full"`` (own ``s_m``, ``T_m``),
+    ``"tied"`` (one ``s``, one ``T``), ``"diag"`` (own ``s_m``, no ``T``),
+    ``"spherical"`` (one scale per kernel, no ``T``).
 
     Parameters
     ----------
     means : array-like of shape (n_kernels, n_features)
         Initial kernel means.
-    log_precision : array-like of shape (n_kernels, n_features)
-        Initial ``s_m``: minus the log of each kernel's standard deviation.
+    log_precision : array-like of shape (n_kernels or 1, n_features or 1)
+        Initial ``s_m``: minus the log of the kernel's standard deviations.
     log_weights : array-like of shape (n_kernels,)
         Initial log mixture weights (normalised inside ``forward``).
+    lower : array-like of shape (n_kernels or 1, n_features, n_features) or None
+        Initial ``T_m`` (only the strictly lower triangle is used); None for
+        kernels without correlations.
     """
 
-    def __init__(self, means, log_precision, log_weights):
+    def __init__(self, means, log_precision, log_weights, lower=None):
         super().__init__()
-        means = torch.as_tensor(np.asarray(means), dtype=torch.float32)
-        n_kernels, n_features = means.shape
-        self.means = torch.nn.Parameter(means)
-        self.log_precision = torch.nn.Parameter(
-            torch.as_tensor(np.asarray(log_precision), dtype=torch.float32)
-        )
-        self.lower = torch.nn.Parameter(torch.zeros(n_kernels, n_features, n_features))
-        self.logits = torch.nn.Parameter(
-            torch.as_tensor(np.asarray(log_weights), dtype=torch.float32)
-        )
+        self.means = torch.nn.Parameter(_tensor(means))
+        self.log_precision = torch.nn.Parameter(_tensor(log_precision))
+        self.logits = torch.nn.Parameter(_tensor(log_weights))
+        self.lower = None if lower is None else torch.nn.Parameter(_tensor(lower))
+        n_features = self.means.shape[1]
         self.register_buffer(
             "strict_lower", torch.tril(torch.ones(n_features, n_features), diagonal=-1)
         )
@@ -65,12 +79,22 @@ class KNIFE(torch.nn.Module):
 
     def forward(self, X):
         """``(batch, n_features)`` -> ``log p(x)`` of shape ``(batch,)``."""
-        L = self.lower * self.strict_lower + torch.diag_embed(self.log_precision.exp())
-        diff = X[:, None, :] - self.means
-        z = torch.einsum("mij,bmj->bmi", L, diff)
-        log_kernel = -0.5 * z.square().sum(-1) + self.log_precision.sum(-1)
+        log_scale = self.log_precision.expand_as(self.means)  # (n_kernels, d)
+        diff = X[:, None, :] - self.means  # (batch, n_kernels, d)
+        if self.lower is None:
+            z = diff * log_scale.exp()
+        else:
+            L = self.lower * self.strict_lower + torch.diag_embed(
+                self.log_precision.exp().expand(self.lower.shape[0], -1)
+            )
+            z = (diff.unsqueeze(-2) @ L.transpose(-1, -2)).squeeze(-2)
+        log_kernel = -0.5 * z.square().sum(-1) + log_scale.sum(-1)
         log_weights = torch.log_softmax(self.logits, dim=0)
         return torch.logsumexp(log_kernel + log_weights, dim=1) + self.log_norm
+
+
+def _tensor(values):
+    return torch.as_tensor(np.asarray(values), dtype=torch.float32)
 
 
 class NegativeLogLikelihood(torch.nn.Module):
@@ -84,9 +108,10 @@ class NegativeLogLikelihood(torch.nn.Module):
 class KNIFEDensity(BaseEstimator):
     """Density estimator ``p(x)`` of continuous features, in the units of ``x``.
 
-    Each feature is standardised, a :class:`KNIFE` mixture is initialised from
-    k-means (means, per-cluster widths and weights) and trained by maximum
-    likelihood with AdamW through a :class:`skorch.NeuralNet`; training stops
+    Each feature is standardised, a :class:`KNIFE` mixture is initialised by
+    EM (``sklearn.mixture.GaussianMixture`` on at most 10,000 rows, seeded by
+    k-means) and trained by maximum likelihood on every row with AdamW through
+    a :class:`skorch.NeuralNet`; training stops
     when the negative log-likelihood on a held-out ``validation_fraction`` has
     not improved for ``patience`` epochs and keeps the best weights.
     :meth:`score_samples` adds the log-Jacobian of the standardisation back, so
@@ -97,8 +122,13 @@ class KNIFEDensity(BaseEstimator):
     ----------
     n_kernels : int, default=8
         Mixture components (reduced to the number of samples if larger).
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        What the kernels' covariances share, as in scikit-learn's
+        ``GaussianMixture``: ``"full"`` is the original KNIFE (each kernel its
+        own scales and lower-triangular mixing); ``"tied"`` one full
+        covariance for all kernels, far fewer parameters in high dimension.
     max_epochs : int, default=200
-    lr : float, default=1e-2
+    lr : float, default=1e-3
         AdamW learning rate.
     weight_decay : float, default=0.0
     batch_size : int, default=256
@@ -107,14 +137,17 @@ class KNIFEDensity(BaseEstimator):
     patience : int, default=10
     device : str, default="auto"
     random_state : int, RandomState instance or None, default=None
-        Seeds k-means, the split and the batch order.
+        Seeds the initialisation, the split and the batch order.
     verbose : int, default=0
 
     Attributes
     ----------
     net_ : skorch.NeuralNet
-    mean_, scale_ : ndarray of shape (n_features,)
-        The standardisation.
+    support_ : ndarray of bool of shape (n_features,)
+        The non-constant columns of the fitting data, the only ones modelled
+        (a constant column has no density; it is ignored).
+    mean_, scale_ : ndarray of shape (n_support,)
+        The standardisation of the modelled columns.
     log_jacobian_ : float
         ``sum(log(scale_))``, added to every pointwise entropy.
     device_ : str
@@ -133,6 +166,7 @@ class KNIFEDensity(BaseEstimator):
 
     _parameter_constraints = {
         "n_kernels": [Interval(numbers.Integral, 1, None, closed="left")],
+        "covariance_type": [StrOptions(set(COVARIANCE_TYPES))],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
@@ -148,8 +182,9 @@ class KNIFEDensity(BaseEstimator):
         self,
         *,
         n_kernels=8,
+        covariance_type="full",
         max_epochs=200,
-        lr=1e-2,
+        lr=1e-3,
         weight_decay=0.0,
         batch_size=256,
         validation_fraction=0.2,
@@ -159,6 +194,7 @@ class KNIFEDensity(BaseEstimator):
         verbose=0,
     ):
         self.n_kernels = n_kernels
+        self.covariance_type = covariance_type
         self.max_epochs = max_epochs
         self.lr = lr
         self.weight_decay = weight_decay
@@ -182,15 +218,16 @@ class KNIFEDensity(BaseEstimator):
         self : KNIFEDensity
         """
         self._validate_params()
-        X = validate_data(self, X, dtype=np.float64)
-        self.mean_ = X.mean(axis=0)
-        self.scale_ = X.std(axis=0)
-        if np.any(self.scale_ == 0):
+        X = validate_data(self, X, dtype=np.float64, ensure_min_samples=2)
+        scale = X.std(axis=0)
+        self.support_ = scale > 0
+        if not self.support_.any():
             raise ValueError(
-                f"Columns {np.flatnonzero(self.scale_ == 0).tolist()} are constant: "
-                "a density (and a differential entropy) needs variation in every "
-                "column. Drop constant columns first."
+                "Every column of X is constant: there is no density to estimate."
             )
+        X = X[:, self.support_]
+        self.mean_ = X.mean(axis=0)
+        self.scale_ = scale[self.support_]
         self.log_jacobian_ = float(np.log(self.scale_).sum())
         self.device_ = resolve_device(self.device)
         Z = ((X - self.mean_) / self.scale_).astype(np.float32)
@@ -202,12 +239,11 @@ class KNIFEDensity(BaseEstimator):
             seed=seed,
             verbose=self.verbose,
         )
-        means, log_precision, log_weights = _kmeans_init(Z, self.n_kernels, seed)
+        rows = np.random.RandomState(seed).permutation(Z.shape[0])[:EM_MAX_SAMPLES]
+        init = _mixture_init(Z[rows], self.n_kernels, self.covariance_type, seed)
         self.net_ = NeuralNet(
             KNIFE,
-            module__means=means,
-            module__log_precision=log_precision,
-            module__log_weights=log_weights,
+            **{f"module__{name}": value for name, value in init.items()},
             criterion=NegativeLogLikelihood,
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
@@ -216,13 +252,16 @@ class KNIFEDensity(BaseEstimator):
             batch_size=self.batch_size,
             train_split=train_split,
             callbacks=callbacks,
+            callbacks__print_log=None,
             iterator_train=BatchLoader,
             iterator_valid=BatchLoader,
             iterator_train__shuffle=True,
             device=self.device_,
             verbose=0,
         )
-        with torch_seed(seed, self.device_):
+        n_kernels, n_features = init["means"].shape
+        flops = self.batch_size * n_kernels * n_features**2
+        with torch_seed(seed, self.device_), cpu_threads(self.device_, flops):
             self.net_.fit(Z, None)
         self.n_epochs_ = len(self.net_.history)
         return self
@@ -240,7 +279,7 @@ class KNIFEDensity(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        Z = (X - self.mean_) / self.scale_
+        Z = (X[:, self.support_] - self.mean_) / self.scale_
         return batched_forward(self.net_, Z, self.batch_size) - self.log_jacobian_
 
     def score(self, X, y=None):
@@ -248,15 +287,29 @@ class KNIFEDensity(BaseEstimator):
         return float(np.mean(self.score_samples(X)))
 
 
-def _kmeans_init(Z, n_kernels, seed):
-    """Kernel means, log-precisions and log-weights from k-means on ``Z``."""
-    n_kernels = min(n_kernels, Z.shape[0])
-    kmeans = KMeans(n_clusters=n_kernels, n_init=1, max_iter=50, random_state=seed)
-    labels = kmeans.fit_predict(Z)
-    counts = np.bincount(labels, minlength=n_kernels)
-    std = np.ones_like(kmeans.cluster_centers_)
-    for k in np.flatnonzero(counts > 1):
-        std[k] = Z[labels == k].std(axis=0)
-    std = np.maximum(std, MIN_INIT_STD)
-    log_weights = np.log((counts + 1.0) / (counts.sum() + n_kernels))
-    return kmeans.cluster_centers_, -np.log(std), log_weights
+def _mixture_init(Z, n_kernels, covariance_type, seed):
+    """KNIFE parameters from a Gaussian mixture fitted to ``Z`` by EM.
+
+    k-means seeds the means; EM gives weights and covariances.
+    scikit-learn's precision Cholesky factor ``U`` (upper triangular,
+    precision ``U U^T``) is ``L^T`` of :class:`KNIFE`.
+    """
+    gmm = GaussianMixture(
+        min(n_kernels, Z.shape[0]),
+        covariance_type=covariance_type,
+        reg_covar=MIN_INIT_STD**2,
+        max_iter=EM_ITERATIONS,
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # only an initialisation
+        gmm.fit(Z)
+    chol = gmm.precisions_cholesky_
+    init = {"means": gmm.means_, "log_weights": np.log(gmm.weights_)}
+    if covariance_type in ("full", "tied"):
+        L = np.swapaxes(chol.reshape((-1,) + chol.shape[-2:]), 1, 2)
+        init["log_precision"] = np.log(np.diagonal(L, axis1=1, axis2=2))
+        init["lower"] = np.tril(L, k=-1)
+    else:  # diag: (n_kernels, d); spherical: (n_kernels,)
+        init["log_precision"] = np.log(chol.reshape(chol.shape[0], -1))
+    return init

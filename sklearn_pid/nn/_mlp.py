@@ -15,6 +15,7 @@ from skorch import NeuralNetClassifier
 from ._train import (
     BatchLoader,
     batched_forward,
+    cpu_threads,
     draw_seed,
     resolve_device,
     torch_seed,
@@ -35,9 +36,13 @@ class MLP(torch.nn.Module):
         Width of each hidden layer; empty gives a linear map.
     dropout : float, default=0.0
         Dropout probability after each hidden activation.
+    skip : bool, default=False
+        Add a linear map of the input to the output (a "wide and deep"
+        shortcut): the network is then at least as good as logistic
+        regression, and extrapolates linearly rather than flat.
     """
 
-    def __init__(self, n_in, n_out, hidden_sizes=(64, 64), dropout=0.0):
+    def __init__(self, n_in, n_out, hidden_sizes=(64, 64), dropout=0.0, skip=False):
         super().__init__()
         layers = []
         width = n_in
@@ -48,10 +53,14 @@ class MLP(torch.nn.Module):
             width = size
         layers.append(torch.nn.Linear(width, n_out))
         self.layers = torch.nn.Sequential(*layers)
+        self.skip = torch.nn.Linear(n_in, n_out) if skip and hidden_sizes else None
 
     def forward(self, X):
         """``(batch, n_in)`` -> ``(batch, n_out)``."""
-        return self.layers(X)
+        out = self.layers(X)
+        if self.skip is not None:
+            out = out + self.skip(X)
+        return out
 
 
 class MLPPosterior(ClassifierMixin, BaseEstimator):
@@ -59,7 +68,8 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
 
     The default posterior of :class:`~sklearn_pid.LSMIEstimator` and
     :class:`~sklearn_pid.PIDBatch`. Features are standardised, then a
-    :class:`skorch.NeuralNetClassifier` trains an :class:`MLP` with
+    :class:`skorch.NeuralNetClassifier` trains an :class:`MLP` with a linear
+    shortcut (so it is never worse than logistic regression by design) with
     cross-entropy and AdamW. Training stops when the cross-entropy on a held-out
     ``validation_fraction`` has not improved for ``patience`` epochs, and the
     best weights are kept: this is what makes ``predict_proba`` a calibrated
@@ -67,11 +77,11 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    hidden_sizes : tuple of int, default=(64, 64)
+    hidden_sizes : tuple of int, default=(128,)
         Hidden layer widths.
     max_epochs : int, default=200
         Upper bound on training epochs.
-    lr : float, default=1e-2
+    lr : float, default=3e-3
         AdamW learning rate.
     weight_decay : float, default=1e-4
         AdamW weight decay.
@@ -125,9 +135,9 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         *,
-        hidden_sizes=(64, 64),
+        hidden_sizes=(128,),
         max_epochs=200,
-        lr=1e-2,
+        lr=3e-3,
         weight_decay=1e-4,
         batch_size=256,
         validation_fraction=0.2,
@@ -161,11 +171,11 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
         self : MLPPosterior
         """
         self._validate_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
+        X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
-            raise ValueError("MLPPosterior needs at least 2 classes in y.")
+            raise ValueError("MLPPosterior needs at least 2 classes; y has one class.")
         self.device_ = resolve_device(self.device)
         self.scaler_ = StandardScaler().fit(X)
         seed = draw_seed(self.random_state)
@@ -182,6 +192,7 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
             module__n_in=X.shape[1],
             module__n_out=self.classes_.size,
             module__hidden_sizes=tuple(self.hidden_sizes),
+            module__skip=True,
             criterion=torch.nn.CrossEntropyLoss,
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
@@ -191,6 +202,8 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
             train_split=train_split,
             callbacks=callbacks,
             classes=np.arange(self.classes_.size),
+            callbacks__valid_acc=None,  # early stopping reads valid_loss only
+            callbacks__print_log=None,
             iterator_train=BatchLoader,
             iterator_valid=BatchLoader,
             iterator_train__shuffle=True,
@@ -198,7 +211,9 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
             verbose=0,
         )
         Z = self.scaler_.transform(X).astype(np.float32)
-        with torch_seed(seed, self.device_):
+        widths = [X.shape[1], *self.hidden_sizes, self.classes_.size]
+        flops = self.batch_size * sum(a * b for a, b in zip(widths, widths[1:]))
+        with torch_seed(seed, self.device_), cpu_threads(self.device_, flops):
             self.net_.fit(Z, y_index.astype(np.int64))
         self.n_epochs_ = len(self.net_.history)
         return self
@@ -223,7 +238,8 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The most probable class of each sample."""
-        return self.classes_[np.argmax(self._logits(X), axis=1)]
+        logits = self._logits(X)
+        return self.classes_[np.argmax(logits, axis=1)]
 
     def _logits(self, X):
         check_is_fitted(self)
