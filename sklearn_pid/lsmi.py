@@ -5,6 +5,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.model_selection import StratifiedKFold, check_cv
@@ -100,6 +101,9 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
     cv : int, cross-validation splitter, iterable or None, default=5
         Cross-fitting folds (an int gives shuffled stratified folds); None fits
         once on all data and evaluates the fitting samples in-sample.
+    n_jobs : int or None, default=None
+        Folds fitted in parallel by joblib (``None``: 1, ``-1``: all cores).
+        The numbers do not depend on it. On a single GPU, keep 1.
     adjust : {"none", "shift"}, default="none"
         ``"shift"`` adds the constant ``shift_`` to every redundancy and
         synergy and subtracts it from every uniqueness, as the authors' code
@@ -191,6 +195,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left")],
         "cv": [None, "cv_object"],
+        "n_jobs": [None, numbers.Integral],
         "adjust": [StrOptions({"none", "shift"})],
         "base": [Interval(numbers.Real, 0, None, closed="neither")],
         "device": [str],
@@ -215,6 +220,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         validation_fraction=0.2,
         patience=10,
         cv=5,
+        n_jobs=None,
         adjust="none",
         base=2,
         device="auto",
@@ -235,6 +241,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.cv = cv
+        self.n_jobs = n_jobs
         self.adjust = adjust
         self.base = base
         self.device = device
@@ -272,7 +279,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         )
         rng = check_random_state(self.random_state)
         if self.cv is None:
-            self.models_ = [self._fit_models(X1, X2, y_index, rng)]
+            self.models_ = [self._fit_models(X1, X2, y_index, draw_seed(rng))]
             self._fit_rows = None
             post, log_dens = self._predict_logs(X1, X2)
         else:
@@ -413,8 +420,9 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     # -- fitting -------------------------------------------------------------
 
-    def _fit_models(self, X1, X2, y_index, rng):
+    def _fit_models(self, X1, X2, y_index, seed):
         """Fit the three posteriors and two densities on one training set."""
+        rng = np.random.RandomState(seed)
         default = MLPPosterior(
             hidden_sizes=self.hidden_sizes,
             max_epochs=self.max_epochs,
@@ -464,10 +472,13 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         post = np.zeros((3, n, n_classes))
         log_dens = np.zeros((2, n))
         seen = np.zeros(n, dtype=bool)
-        self.models_ = []
-        for train, test in splitter.split(X1, y_index):
-            models = self._fit_models(X1[train], X2[train], y_index[train], rng)
-            self.models_.append(models)
+        folds = list(splitter.split(X1, y_index))
+        seeds = [draw_seed(rng) for _ in folds]  # same numbers for any n_jobs
+        self.models_ = Parallel(n_jobs=self.n_jobs)(
+            delayed(self._fit_models)(X1[train], X2[train], y_index[train], seed)
+            for (train, _), seed in zip(folds, seeds)
+        )
+        for models, (_, test) in zip(self.models_, folds):
             post[:, test], log_dens[:, test] = _model_logs(
                 [models], X1[test], X2[test], n_classes
             )

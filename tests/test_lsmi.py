@@ -232,6 +232,14 @@ def test_same_seed_same_numbers():
     np.testing.assert_array_equal(a, b)
 
 
+def test_parallel_folds_give_the_same_numbers():
+    X, y, X_test, _ = _split_toy(2, 0.5)
+    params = {"modalities": 2, "max_epochs": 3, "cv": 2, "random_state": 0}
+    serial = LSMIEstimator(**params).fit(X, y).transform(X_test)
+    parallel = LSMIEstimator(n_jobs=2, **params).fit(X, y).transform(X_test)
+    np.testing.assert_array_equal(serial, parallel)
+
+
 def test_fitted_estimator_pickles(small_fit):
     est, _, _, X_test, _ = small_fit
     again = pickle.loads(pickle.dumps(est))
