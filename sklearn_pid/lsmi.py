@@ -281,10 +281,10 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         if self.cv is None:
             self.models_ = [self._fit_models(X1, X2, y_index, draw_seed(rng))]
             self._fit_rows = None
-            post, log_dens = self._predict_logs(X1, X2)
+            log_post, log_dens = self._predict_logs(X1, X2)
         else:
-            post, log_dens = self._cross_fit(X1, X2, y_index, rng)
-        terms = self._terms(post, log_dens, y_index)
+            log_post, log_dens = self._cross_fit(X1, X2, y_index, rng)
+        terms = self._terms(log_post, log_dens, y_index)
         means = {k: float(np.mean(v)) for k, v in terms.items()}
         self.shift_ = min(means["i_1"], means["i_2"]) - means["redundancy"]
         if self.adjust == "shift":
@@ -319,8 +319,8 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         columns = list(ATOMS) + (list(LSMI_TERMS) if return_terms else [])
         parts = []
         for rows in _chunks(X1.shape[0]):
-            post, log_dens = self._predict_logs(X1[rows], X2[rows])
-            terms = self._adjusted(self._terms(post, log_dens, y_index[rows]))
+            log_post, log_dens = self._predict_logs(X1[rows], X2[rows])
+            terms = self._adjusted(self._terms(log_post, log_dens, y_index[rows]))
             parts.append(pd.DataFrame({k: terms[k] for k in columns}))
         frame = (
             pd.concat(parts, ignore_index=True)
@@ -351,12 +351,13 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         X1, X2, _ = validate_modalities(self, X, reset=False, dtype=np.float64)
         out = np.empty((X1.shape[0], len(ATOMS)))
         for rows in _chunks(X1.shape[0]):
-            post, log_dens = self._predict_logs(X1[rows], X2[rows])
-            terms = self._adjusted(self._terms(post, log_dens))
-            weights = post[2]  # p(y | x1, x2), shape (chunk, n_classes)
-            out[rows] = np.column_stack(
-                [(weights * terms[a]).sum(axis=1) for a in ATOMS]
-            )
+            log_post, log_dens = self._predict_logs(X1[rows], X2[rows])
+            terms = self._adjusted(self._terms(log_post, log_dens))
+            weights = np.exp(log_post[2])  # p(y | x1, x2), (chunk, n_classes)
+            with np.errstate(invalid="ignore"):  # classes of probability 0
+                out[rows] = np.column_stack(
+                    [np.where(weights > 0, weights * terms[a], 0).sum(1) for a in ATOMS]
+                )
         return out
 
     def predict_proba(self, X):
@@ -469,7 +470,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
             )
         else:
             splitter = check_cv(self.cv, y_index, classifier=True)
-        post = np.zeros((3, n, n_classes))
+        log_post = np.zeros((3, n, n_classes))
         log_dens = np.zeros((2, n))
         seen = np.zeros(n, dtype=bool)
         folds = list(splitter.split(X1, y_index))
@@ -479,7 +480,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
             for (train, _), seed in zip(folds, seeds)
         )
         for models, (_, test) in zip(self.models_, folds):
-            post[:, test], log_dens[:, test] = _model_logs(
+            log_post[:, test], log_dens[:, test] = _model_logs(
                 [models], X1[test], X2[test], n_classes
             )
             seen[test] = True
@@ -488,35 +489,35 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
                 f"cv={self.cv!r} leaves {int((~seen).sum())} samples out of every "
                 "test fold; cross-fitting needs a partition of the samples."
             )
-        self._fit_rows, post, log_dens = _group_rows(
-            np.hstack([X1, X2]), post, log_dens
+        self._fit_rows, log_post, log_dens = _group_rows(
+            np.hstack([X1, X2]), log_post, log_dens
         )
-        self._fit_post, self._fit_log_dens = post, log_dens
+        self._fit_log_post, self._fit_log_dens = log_post, log_dens
         codes = self._fit_rows.get_indexer(_row_hashes(np.hstack([X1, X2])))
-        return post[:, codes], log_dens[:, codes]
+        return log_post[:, codes], log_dens[:, codes]
 
     # -- evaluation ----------------------------------------------------------
 
     def _predict_logs(self, X1, X2):
-        """Posteriors ``(3, n, K)`` and log-densities ``(2, n)`` of samples.
+        """Log-posteriors ``(3, n, K)`` and log-densities ``(2, n)`` of samples.
 
         Fold-average models, except for rows equal to a fitting row under
         ``cv``, which get that row's out-of-fold values.
         """
-        post, log_dens = _model_logs(self.models_, X1, X2, self.classes_.size)
+        log_post, log_dens = _model_logs(self.models_, X1, X2, self.classes_.size)
         if self._fit_rows is not None and X1.shape[0]:
             codes = self._fit_rows.get_indexer(_row_hashes(np.hstack([X1, X2])))
             known = codes >= 0
-            post[:, known] = self._fit_post[:, codes[known]]
+            log_post[:, known] = self._fit_log_post[:, codes[known]]
             log_dens[:, known] = self._fit_log_dens[:, codes[known]]
-        return post, log_dens
+        return log_post, log_dens
 
-    def _terms(self, post, log_dens, y_index=None):
+    def _terms(self, log_post, log_dens, y_index=None):
         """Per-sample atoms and terms in ``base``.
 
         Parameters
         ----------
-        post : ndarray of shape (3, n, n_classes)
+        log_post : ndarray of shape (3, n, n_classes)
         log_dens : ndarray of shape (2, n)
         y_index : ndarray of int of shape (n,) or None
             The labels; None evaluates every class.
@@ -527,8 +528,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
             :data:`ATOMS` and :data:`LSMI_TERMS`, each of shape ``(n,)``, or
             ``(n, n_classes)`` when ``y_index`` is None.
         """
-        with np.errstate(divide="ignore"):
-            i = np.log(post) - np.log(self.class_prior_)
+        i = log_post - np.log(self.class_prior_)
         h = -log_dens[:, :, None]
         if y_index is not None:
             i = i[:, np.arange(y_index.size), y_index]
@@ -552,21 +552,16 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
 
 
 def _model_logs(models, X1, X2, n_classes):
-    """Fold-averaged posteriors ``(3, n, K)`` and log-densities ``(2, n)``."""
-    post = np.mean(
-        [
-            np.exp(
-                log_posteriors(
-                    [m["classifier_1"], m["classifier_2"], m["classifier_joint"]],
-                    X1,
-                    X2,
-                    n_classes,
-                )
-            )
-            for m in models
-        ],
+    """Log fold-averaged posteriors ``(3, n, K)`` and densities ``(2, n)``.
+
+    The fold models' probabilities and densities are averaged, in log space
+    so that confident posteriors keep their tails.
+    """
+    names = ["classifier_1", "classifier_2", "classifier_joint"]
+    log_post = logsumexp(
+        [log_posteriors([m[k] for k in names], X1, X2, n_classes) for m in models],
         axis=0,
-    )
+    ) - math.log(len(models))
     log_dens = np.stack(
         [
             logsumexp([m[name].score_samples(X) for m in models], axis=0)
@@ -574,7 +569,7 @@ def _model_logs(models, X1, X2, n_classes):
             for name, X in (("density_1", X1), ("density_2", X2))
         ]
     )
-    return post, log_dens
+    return log_post, log_dens
 
 
 def _proba(classifier, X, n_classes):
@@ -588,25 +583,26 @@ def _row_hashes(X):
     return pd.util.hash_pandas_object(pd.DataFrame(X), index=False).to_numpy()
 
 
-def _group_rows(X, post, log_dens):
-    """Average the out-of-fold values of identical fitting rows.
+def _group_rows(X, log_post, log_dens):
+    """Average the out-of-fold values of identical fitting rows (log space).
 
     Returns
     -------
     rows : pandas.Index of the distinct row hashes
-    post : ndarray of shape (3, n_distinct, n_classes)
+    log_post : ndarray of shape (3, n_distinct, n_classes)
     log_dens : ndarray of shape (2, n_distinct)
     """
     codes, uniques = pd.factorize(_row_hashes(X))
-    counts = np.bincount(codes)
-    grouped_post = np.zeros((3, uniques.size, post.shape[2]))
-    np.add.at(grouped_post, (slice(None), codes), post)
-    grouped_post /= counts[:, None]
+    log_counts = np.log(np.bincount(codes))
+    grouped_post = np.full((3, uniques.size, log_post.shape[2]), -np.inf)
+    np.logaddexp.at(grouped_post, (slice(None), codes), log_post)
     grouped_dens = np.full((2, uniques.size), -np.inf)
-    for k in range(2):
-        np.logaddexp.at(grouped_dens[k], codes, log_dens[k])
-    grouped_dens -= np.log(counts)
-    return pd.Index(uniques), grouped_post, grouped_dens
+    np.logaddexp.at(grouped_dens, (slice(None), codes), log_dens)
+    return (
+        pd.Index(uniques),
+        grouped_post - log_counts[:, None],
+        grouped_dens - log_counts,
+    )
 
 
 def _chunks(n_samples):
