@@ -80,14 +80,17 @@ class KNIFE(torch.nn.Module):
     def forward(self, X):
         """``(batch, n_features)`` -> ``log p(x)`` of shape ``(batch,)``."""
         log_scale = self.log_precision.expand_as(self.means)  # (n_kernels, d)
-        diff = X[:, None, :] - self.means  # (batch, n_kernels, d)
         if self.lower is None:
-            z = diff * log_scale.exp()
+            z = (X[:, None, :] - self.means) * log_scale.exp()
         else:
             L = self.lower * self.strict_lower + torch.diag_embed(
                 self.log_precision.exp().expand(self.lower.shape[0], -1)
             )
-            z = (diff.unsqueeze(-2) @ L.transpose(-1, -2)).squeeze(-2)
+            if L.shape[0] == 1:  # tied: L (x - mu_m) = L x - L mu_m, one product
+                z = (X @ L[0].T)[:, None, :] - self.means @ L[0].T
+            else:
+                diff = X[:, None, :] - self.means  # (batch, n_kernels, d)
+                z = (diff.unsqueeze(-2) @ L.transpose(-1, -2)).squeeze(-2)
         log_kernel = -0.5 * z.square().sum(-1) + log_scale.sum(-1)
         log_weights = torch.log_softmax(self.logits, dim=0)
         return torch.logsumexp(log_kernel + log_weights, dim=1) + self.log_norm
@@ -260,7 +263,14 @@ class KNIFEDensity(BaseEstimator):
             verbose=0,
         )
         n_kernels, n_features = init["means"].shape
-        flops = self.batch_size * n_kernels * n_features**2
+        flops = (
+            self.batch_size
+            * n_features
+            * (
+                n_features * (n_kernels if self.covariance_type == "full" else 1)
+                + n_kernels
+            )
+        )
         with torch_seed(seed, self.device_), cpu_threads(self.device_, flops):
             self.net_.fit(Z, None)
         self.n_epochs_ = len(self.net_.history)
