@@ -22,7 +22,7 @@ from .nn._knife import COVARIANCE_TYPES
 from .nn._train import draw_seed, resolve_device, torch_seed
 
 #: Rows per chunk in ``transform`` / ``interactions``: memory stays flat in n.
-CHUNK_SIZE = 65_536
+CHUNK_SIZE = 8192
 
 #: Most kernels that ``n_kernels="auto"`` gives a KNIFE density.
 MAX_AUTO_KERNELS = 32
