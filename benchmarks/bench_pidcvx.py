@@ -543,8 +543,8 @@ def parse_args(argv=None):
     parser.add_argument("--seed", type=int, default=0, help="seed of the tables")
     parser.add_argument(
         "--out",
-        default="benchmarks/RESULTS.md",
-        help="Markdown report (default benchmarks/RESULTS.md)",
+        default="benchmarks/results/pidcvx.md",
+        help="Markdown report (default benchmarks/results/pidcvx.md)",
     )
     parser.add_argument(
         "--note", default=DEFAULT_NOTE, help="note on the machine written in the report"

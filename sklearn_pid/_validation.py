@@ -48,7 +48,17 @@ def validate_modalities(estimator, X, y="no_validation", *, reset, dtype="numeri
             getattr(estimator, "feature_names_in_", None),
         )
     cols1, cols2 = estimator.modality_columns_
-    return X[:, cols1], X[:, cols2], y
+    return X[:, _as_slice(cols1)], X[:, _as_slice(cols2)], y
+
+
+def _as_slice(columns):
+    """A slice for a run of consecutive columns (a view of ``X``, not a copy)."""
+    columns = np.asarray(columns)
+    if columns.size and np.array_equal(
+        columns, np.arange(columns[0], columns[0] + columns.size)
+    ):
+        return slice(int(columns[0]), int(columns[0]) + columns.size)
+    return columns
 
 
 def encode_labels(y, classes=None, sample_weight=None):
