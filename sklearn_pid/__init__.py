@@ -5,11 +5,15 @@ Partial information decomposition (PID) estimators with the scikit-learn API.
 
 from ._broja import SolverError
 from .cvx import PIDCVX, broja_decomposition
+from .dmi import DMIClassifier, EnsembleFusionClassifier, JointFusionClassifier
 from .lsmi import LSMIEstimator
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DMIClassifier",
+    "EnsembleFusionClassifier",
+    "JointFusionClassifier",
     "LSMIEstimator",
     "PIDCVX",
     "SolverError",

@@ -11,9 +11,11 @@ from .cvx import PIDCVX
 from .datasets import (
     load_digits_halves,
     make_bitwise,
+    make_boolean_mixture,
     make_gaussian_mixture,
     make_gaussian_modalities,
 )
+from .dmi import DMIClassifier
 from .lsmi import LSMIEstimator
 
 #: Columns of :func:`demo_table`: fitted attribute of the estimator -> column name.
@@ -30,6 +32,7 @@ DEMO_COLUMNS = {
 BITWISE_SAMPLES = 10000
 GMM_SAMPLES = 20000
 TOY_SAMPLES = 2000
+MIXTURE_SAMPLES = 4000
 
 HEADER = (
     "sklearn-pid demo: partial information decomposition, in bits "
@@ -41,7 +44,10 @@ FOOTER = (
     "digits halves: top vs bottom half of scikit-learn's 8x8 digits "
     "(PIDCVX: 20 k-means clusters per half).\n"
     f"Gaussian views: {TOY_SAMPLES} samples of make_gaussian_modalities(n_classes=2, "
-    "rho=0.5); LSMIEstimator values are means of out-of-fold per-sample values."
+    "rho=0.5); LSMIEstimator values are means of out-of-fold per-sample values.\n"
+    f"AND+XOR mixture: {MIXTURE_SAMPLES} samples of make_boolean_mixture('and+xor') "
+    "(exact shares 21.4/0/0/78.6 %); DMIClassifier values: information used by the "
+    "fitted model's prediction, on its training data."
 )
 
 
@@ -87,6 +93,22 @@ def _demo_cases(seed):
         X,
         y,
         LSMIEstimator(modalities=32, random_state=seed),
+    )
+    X, y = make_boolean_mixture("and+xor", MIXTURE_SAMPLES, random_state=seed)
+    yield (
+        "DMIClassifier",
+        "AND+XOR mixture",
+        X,
+        y,
+        DMIClassifier(modalities=16, random_state=seed),
+    )
+    X, y = load_digits_halves()
+    yield (
+        "DMIClassifier",
+        "digits halves",
+        X,
+        y,
+        DMIClassifier(modalities=32, random_state=seed),
     )
 
 

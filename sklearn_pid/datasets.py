@@ -407,6 +407,338 @@ def load_digits_halves(*, return_X_y=True, as_frame=False):
     )
 
 
+#: Interaction types of :func:`make_interaction_mixture`, in the order of
+#: their one-hot type code.
+INTERACTION_TYPES = ATOMS
+
+#: The seven mixtures of the DMI paper's Figure 1, by name.
+INTERACTION_MIXTURES = {
+    "R": {"redundancy": 1.0},
+    "U": {"uniqueness": 1.0},
+    "S": {"synergy": 1.0},
+    "R+S": {"redundancy": 0.5, "synergy": 0.5},
+    "U+3R": {"uniqueness": 0.25, "redundancy": 0.75},
+    "U+S": {"uniqueness": 0.5, "synergy": 0.5},
+    "R+U+S": {"redundancy": 1 / 3, "uniqueness": 1 / 3, "synergy": 1 / 3},
+}
+
+#: Gates of two bits allowed in :func:`make_boolean_mixture`.
+BOOLEAN_GATES = {
+    "and": lambda a, b: a & b,
+    "or": lambda a, b: a | b,
+    "xor": lambda a, b: a ^ b,
+    "nand": lambda a, b: 1 - (a & b),
+    "nor": lambda a, b: 1 - (a | b),
+    "xnor": lambda a, b: 1 - (a ^ b),
+}
+
+#: The boolean mixtures of the DMI paper, by name.
+BOOLEAN_MIXTURES = {
+    "and+xor": {"and": 0.5, "xor": 0.5},
+    "or+xor": {"or": 0.5, "xor": 0.5},
+    "and+or+xor": {"and": 1 / 3, "or": 1 / 3, "xor": 1 / 3},
+}
+
+#: Hidden width of the fixed random encoding networks.
+_NETWORK_HIDDEN = 32
+
+
+def _check_positive_int(name, value, minimum=1):
+    is_int = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not is_int or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+
+
+def _check_noise(noise):
+    if not isinstance(noise, numbers.Real) or not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
+
+
+def _normalise(weights, allowed, what):
+    """Validate a ``{name: weight}`` mapping and scale it to sum 1."""
+    if not hasattr(weights, "items"):
+        raise ValueError(
+            f"{what} must be a name or a mapping from {sorted(allowed)} to "
+            f"non-negative weights, got {weights!r}."
+        )
+    weights = {str(k): float(v) for k, v in weights.items()}
+    unknown = sorted(set(weights) - set(allowed))
+    if unknown:
+        raise ValueError(f"Unknown {what} {unknown}; choose among {sorted(allowed)}.")
+    values = np.array(list(weights.values()))
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or values.sum() <= 0:
+        raise ValueError(
+            f"The weights of {what} must be finite, non-negative and not all 0; "
+            f"got {weights}."
+        )
+    return {k: v / values.sum() for k, v in weights.items()}
+
+
+def _random_network(n_in, n_out, rng):
+    """Weights of a fixed two-layer tanh network ``R^n_in -> R^n_out``."""
+    w1 = rng.standard_normal((n_in, _NETWORK_HIDDEN)) / np.sqrt(n_in)
+    b1 = 0.1 * rng.standard_normal(_NETWORK_HIDDEN)
+    w2 = rng.standard_normal((_NETWORK_HIDDEN, n_out)) / np.sqrt(_NETWORK_HIDDEN)
+    return w1, b1, w2
+
+
+def _encode(signals, codes, n_informative, n_noise, network_seed, rng):
+    """Map each modality's latent ``[signal, code]`` into input columns.
+
+    Returns ``X`` with ``[f_1(latent_1), noise, f_2(latent_2), noise]``.
+    """
+    net_rng = np.random.RandomState(network_seed)
+    blocks = []
+    for signal in signals:
+        latent = np.column_stack([signal, codes]) if codes is not None else signal
+        latent = latent.reshape(signal.shape[0], -1)
+        w1, b1, w2 = _random_network(latent.shape[1], n_informative, net_rng)
+        informative = np.tanh(latent @ w1 + b1) @ w2
+        blocks += [informative, rng.standard_normal((signal.shape[0], n_noise))]
+    return np.hstack(blocks)
+
+
+def make_interaction_mixture(
+    proportions,
+    n_samples=10000,
+    *,
+    n_informative=8,
+    n_noise=8,
+    noise=0.5,
+    reveal_type=True,
+    network_seed=0,
+    random_state=None,
+):
+    """Samples that each carry one interaction type, in given proportions.
+
+    Each sample draws a type, a fair label bit ``y`` and one latent bit
+    ``a_m`` per modality:
+
+    ===========  ==========================  ===========================
+    type         modality 1 bit ``a_1``      modality 2 bit ``a_2``
+    ===========  ==========================  ===========================
+    redundancy   ``y``                       ``y``
+    unique_1     ``y``                       a fair coin
+    unique_2     a fair coin                 ``y``
+    synergy      a fair coin ``c``           ``y XOR c``
+    ===========  ==========================  ===========================
+
+    Modality ``m``'s latent is the signal ``2 a_m - 1 + noise * N(0, 1)``
+    followed, when ``reveal_type``, by the one-hot code of the type (in the
+    order of :data:`INTERACTION_TYPES`; the type alone says nothing about
+    ``y``). A fixed random network (two layers, tanh, weights drawn from
+    ``network_seed``) maps it to ``n_informative`` columns, followed by
+    ``n_noise`` columns of standard normal noise.
+
+    With ``reveal_type=True`` and ``noise=0`` every type is learnable without
+    error; ``noise`` blurs the bits (a bit is misread with probability
+    ``Phi(-1 / noise)``), so that accuracies differ between models. Without
+    the type code the types are confounded and the labels partly
+    unpredictable.
+
+    Parameters
+    ----------
+    proportions : str or mapping
+        A name of :data:`INTERACTION_MIXTURES` (``"R"``, ``"U"``, ``"S"``,
+        ``"R+S"``, ``"U+3R"``, ``"U+S"``, ``"R+U+S"``: the DMI paper's
+        Figure 1) or a mapping from ``"redundancy"``, ``"unique_1"``,
+        ``"unique_2"``, ``"synergy"`` and ``"uniqueness"`` (split evenly
+        between ``unique_1`` and ``unique_2``) to non-negative weights,
+        normalised to sum 1.
+    n_samples : int, default=10000
+    n_informative : int, default=8
+        Informative columns per modality.
+    n_noise : int, default=8
+        Noise columns per modality.
+    noise : float, default=0.5
+        Standard deviation of the Gaussian noise on each latent signal.
+    reveal_type : bool, default=True
+        Whether each modality's latent includes the type code.
+    network_seed : int, default=0
+        Seed of the random networks: keep it fixed to draw training and test
+        data from the same distribution with different ``random_state``.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the types, bits, noise and noise columns.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2 * (n_informative + n_noise))
+        Modality 1 then modality 2: use ``modalities=n_informative + n_noise``.
+    y : ndarray of shape (n_samples,), dtype int64
+        Label in ``{0, 1}``.
+    types : ndarray of shape (n_samples,), dtype object
+        The interaction type of each sample.
+
+    Examples
+    --------
+    >>> from sklearn_pid.datasets import make_interaction_mixture
+    >>> X, y, types = make_interaction_mixture("R+S", n_samples=6, random_state=0)
+    >>> X.shape, y.shape
+    ((6, 32), (6,))
+    >>> sorted(set(types))
+    ['redundancy', 'synergy']
+    """
+    if isinstance(proportions, str):
+        if proportions not in INTERACTION_MIXTURES:
+            raise ValueError(
+                f"Unknown mixture {proportions!r}; choose one of "
+                f"{list(INTERACTION_MIXTURES)} or give a mapping of weights."
+            )
+        proportions = INTERACTION_MIXTURES[proportions]
+    weights = _normalise(proportions, (*ATOMS, "uniqueness"), "interaction types")
+    split = weights.pop("uniqueness", 0.0)
+    for name in ("unique_1", "unique_2"):
+        weights[name] = weights.get(name, 0.0) + split / 2
+    p = np.array([weights.get(name, 0.0) for name in ATOMS])
+    _check_positive_int("n_samples", n_samples)
+    _check_positive_int("n_informative", n_informative)
+    _check_positive_int("n_noise", n_noise, minimum=0)
+    _check_noise(noise)
+    rng = check_random_state(random_state)
+    kind = rng.choice(len(ATOMS), size=n_samples, p=p / p.sum())
+    y = rng.randint(2, size=n_samples).astype(np.int64)
+    coin = rng.randint(2, size=n_samples)
+    a1 = np.where((kind == 0) | (kind == 1), y, coin)
+    a2 = np.select([kind == 0, kind == 2, kind == 3], [y, y, y ^ coin], coin)
+    signals = [2.0 * a - 1.0 + noise * rng.standard_normal(n_samples) for a in (a1, a2)]
+    codes = np.eye(len(ATOMS))[kind] if reveal_type else None
+    X = _encode(signals, codes, n_informative, n_noise, network_seed, rng)
+    types = np.asarray(ATOMS, dtype=object)[kind]
+    return X, y, types
+
+
+def _boolean_weights(mixture):
+    if isinstance(mixture, str):
+        if mixture not in BOOLEAN_MIXTURES:
+            raise ValueError(
+                f"Unknown boolean mixture {mixture!r}; choose one of "
+                f"{list(BOOLEAN_MIXTURES)} or give a mapping of gate weights."
+            )
+        mixture = BOOLEAN_MIXTURES[mixture]
+    return _normalise(mixture, BOOLEAN_GATES, "gates")
+
+
+def make_boolean_mixture(
+    mixture="and+xor",
+    n_samples=10000,
+    *,
+    n_informative=8,
+    n_noise=8,
+    noise=0.1,
+    reveal_gate=True,
+    network_seed=0,
+    random_state=None,
+):
+    """Two bits and a logic gate drawn per sample, encoded into input space.
+
+    Each sample draws fair bits ``b_1``, ``b_2`` and a gate ``g`` with the
+    mixture's weights (e.g. AND or XOR with probability 1/2 each), and
+    ``y = g(b_1, b_2)``. Modality ``m``'s latent is ``2 b_m - 1 + noise *
+    N(0, 1)`` followed, when ``reveal_gate``, by the one-hot code of the gate
+    (both modalities see which gate applies); a fixed random network maps it
+    to ``n_informative`` columns, followed by ``n_noise`` noise columns. With
+    the default ``noise=0.1`` the bits are recoverable without error, so the
+    exact decomposition of the data is that of the discrete table
+    :func:`boolean_mixture_table` (states ``(b_m, g)``).
+
+    Parameters
+    ----------
+    mixture : str or mapping, default="and+xor"
+        A name of :data:`BOOLEAN_MIXTURES` (``"and+xor"``, ``"or+xor"``,
+        ``"and+or+xor"``) or a mapping from gates of :data:`BOOLEAN_GATES` to
+        non-negative weights.
+    n_samples : int, default=10000
+    n_informative : int, default=8
+        Informative columns per modality.
+    n_noise : int, default=8
+        Noise columns per modality.
+    noise : float, default=0.1
+        Standard deviation of the noise on each latent bit.
+    reveal_gate : bool, default=True
+        Whether each modality's latent includes the gate code.
+    network_seed : int, default=0
+        Seed of the fixed random networks.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the bits, gates and noise.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 2 * (n_informative + n_noise))
+        Modality 1 then modality 2: use ``modalities=n_informative + n_noise``.
+    y : ndarray of shape (n_samples,), dtype int64
+        ``g(b_1, b_2)`` in ``{0, 1}``.
+
+    Examples
+    --------
+    >>> from sklearn_pid.datasets import make_boolean_mixture
+    >>> X, y = make_boolean_mixture("and+xor", n_samples=5, random_state=0)
+    >>> X.shape, y.shape
+    ((5, 32), (5,))
+    """
+    weights = _boolean_weights(mixture)
+    _check_positive_int("n_samples", n_samples)
+    _check_positive_int("n_informative", n_informative)
+    _check_positive_int("n_noise", n_noise, minimum=0)
+    _check_noise(noise)
+    rng = check_random_state(random_state)
+    names = list(weights)
+    gate = rng.choice(len(names), size=n_samples, p=list(weights.values()))
+    bits = rng.randint(2, size=(n_samples, 2))
+    y = np.zeros(n_samples, dtype=np.int64)
+    for k, name in enumerate(names):
+        rows = gate == k
+        y[rows] = BOOLEAN_GATES[name](bits[rows, 0], bits[rows, 1])
+    signals = [
+        2.0 * bits[:, m] - 1.0 + noise * rng.standard_normal(n_samples) for m in (0, 1)
+    ]
+    codes = np.eye(len(names))[gate] if reveal_gate else None
+    X = _encode(signals, codes, n_informative, n_noise, network_seed, rng)
+    return X, y
+
+
+def boolean_mixture_table(mixture="and+xor", *, reveal_gate=True):
+    """Exact joint table ``p(x1, x2, y)`` of the latent states of a mixture.
+
+    The distribution that :func:`make_boolean_mixture` encodes: with
+    ``reveal_gate=True`` the state of modality ``m`` is ``b_m + 2 k`` for
+    the ``k``-th gate of the mixture (its bit and the gate), otherwise just
+    ``b_m``. Give it to :func:`sklearn_pid.broja_decomposition` for the exact
+    redundancy, uniqueness and synergy.
+
+    Parameters
+    ----------
+    mixture : str or mapping, default="and+xor"
+        As in :func:`make_boolean_mixture`.
+    reveal_gate : bool, default=True
+
+    Returns
+    -------
+    ndarray of shape (n_states, n_states, 2)
+        ``n_states = 2 * n_gates`` with ``reveal_gate``, else 2; sums to 1.
+
+    Examples
+    --------
+    >>> from sklearn_pid import broja_decomposition
+    >>> from sklearn_pid.datasets import boolean_mixture_table
+    >>> atoms = broja_decomposition(boolean_mixture_table("and+xor"))
+    >>> atoms[["redundancy", "unique_1", "unique_2", "synergy"]].round(4)
+    redundancy    0.2044
+    unique_1      0.0000
+    unique_2      0.0000
+    synergy       0.7500
+    dtype: float64
+    """
+    weights = _boolean_weights(mixture)
+    n_states = 2 * len(weights) if reveal_gate else 2
+    p = np.zeros((n_states, n_states, 2))
+    for k, (name, w) in enumerate(weights.items()):
+        shift = 2 * k if reveal_gate else 0
+        for a in (0, 1):
+            for b in (0, 1):
+                p[a + shift, b + shift, BOOLEAN_GATES[name](a, b)] += w / 4
+    return p
+
+
 _DIGITS_DESCR = """\
 Digits halves
 -------------

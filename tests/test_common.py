@@ -2,7 +2,13 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_pid import PIDCVX, LSMIEstimator
+from sklearn_pid import (
+    PIDCVX,
+    DMIClassifier,
+    EnsembleFusionClassifier,
+    JointFusionClassifier,
+    LSMIEstimator,
+)
 from sklearn_pid.nn import KNIFEDensity, MLPPosterior
 
 # The checks use arrays of 1 to 10+ continuous columns: column 0 is modality 1,
@@ -13,6 +19,36 @@ ESTIMATORS = [
     LSMIEstimator(modalities=1, max_epochs=3, cv=2, random_state=0),
     MLPPosterior(max_epochs=100, random_state=0),
     KNIFEDensity(n_kernels=2, max_epochs=3, random_state=0),
+    # The fusion classifiers: small networks, batches of 32.
+    DMIClassifier(
+        modalities=1,
+        hidden_sizes=(16,),
+        embedding_dim=8,
+        latent_dim=4,
+        head_hidden=16,
+        warmup_epochs=1,
+        decomposition_epochs=1,
+        finetune_epochs=12,
+        batch_size=32,
+        random_state=0,
+    ),
+    JointFusionClassifier(
+        modalities=1,
+        hidden_sizes=(16,),
+        embedding_dim=8,
+        head_hidden=16,
+        max_epochs=10,
+        batch_size=32,
+        random_state=0,
+    ),
+    EnsembleFusionClassifier(
+        modalities=1,
+        hidden_sizes=(16,),
+        embedding_dim=8,
+        max_epochs=10,
+        batch_size=32,
+        random_state=0,
+    ),
 ]
 
 EXPECTED_FAILURES = {}

@@ -1,0 +1,763 @@
+"""DMIClassifier: a multimodal classifier that decomposes and learns every
+interaction, and the two usual baselines (joint fusion, ensemble).
+
+The three classifiers share one base class: the same input handling
+(``modalities``), the same standardisation, the same modality encoders and the
+same training loop (a :class:`~sklearn_pid.nn._dmi_modules.FusionNet`, i.e. a
+skorch ``NeuralNet`` whose ``get_loss`` is the module's objective), so that
+comparisons between them differ only in what is learned on top of the
+encoders.
+"""
+
+import copy
+import math
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback, ProgressBar
+
+from ._base import ATOMS, DecompositionMixin
+from ._validation import encode_labels, validate_modalities
+from .nn._dmi_modules import (
+    STAGES,
+    DMIModule,
+    EnsembleFusionModule,
+    FusionNet,
+    JointFusionModule,
+)
+from .nn._train import (
+    BatchLoader,
+    cpu_threads,
+    draw_seed,
+    resolve_device,
+    torch_seed,
+)
+
+#: Default number of epochs of each DMI stage (the paper switched stages
+#: around epochs 5 and 10); the baselines train for their sum.
+DEFAULT_EPOCHS = {"warmup": 5, "decomposition": 5, "finetune": 10}
+DEFAULT_MAX_EPOCHS = sum(DEFAULT_EPOCHS.values())
+
+_COMMON_CONSTRAINTS = {
+    "modalities": [
+        None,
+        "array-like",
+        Interval(numbers.Integral, 1, None, closed="left"),
+        tuple,
+    ],
+    "encoder_1": [None, type],
+    "encoder_1_kwargs": [None, dict],
+    "encoder_2": [None, type],
+    "encoder_2_kwargs": [None, dict],
+    "hidden_sizes": [tuple, list],
+    "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+    "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "device": [StrOptions({"auto"}), str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class StageLogger(Callback):
+    """Record the training stage of each epoch in the net's history."""
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("stage", net.module_.stage)
+
+
+class _FusionClassifier(ClassifierMixin, BaseEstimator):
+    """Shared fit / predict of the three multimodal classifiers.
+
+    Subclasses set ``_module`` (the torch module class), and define
+    ``_module_kwargs()`` (extra module arguments) and ``_stages()`` (a list of
+    ``(stage, epochs)``).
+    """
+
+    _module = None
+    _parameter_constraints = dict(_COMMON_CONSTRAINTS)
+
+    def fit(self, X, y):
+        """Standardise each column and train the network, stage by stage.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Both modalities, split by ``modalities``.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        self._check_stages()
+        X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=np.float64)
+        self.classes_, y_index = encode_labels(y)
+        for m, Xm in enumerate((X1, X2), start=1):
+            if Xm.shape[0] > 1 and np.all(np.ptp(Xm, axis=0) == 0):
+                raise ValueError(
+                    f"Modality {m} is constant (every column of it takes one "
+                    "value): it carries no information to learn from. Check "
+                    "`modalities` or drop the modality."
+                )
+        self.scaler_ = StandardScaler().fit(np.hstack([X1, X2]))
+        Z = self._scaled(X1, X2).astype(np.float32)
+        self.device_ = resolve_device(self.device)
+        seed = draw_seed(self.random_state)
+        callbacks = [("stage_logger", StageLogger())]
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        self.net_ = FusionNet(
+            self._module,
+            module__n_in_1=X1.shape[1],
+            module__n_in_2=X2.shape[1],
+            module__n_classes=self.classes_.size,
+            module__embedding_dim=self.embedding_dim,
+            module__hidden_sizes=tuple(self.hidden_sizes),
+            module__encoder_1=self.encoder_1,
+            module__encoder_1_kwargs=self.encoder_1_kwargs,
+            module__encoder_2=self.encoder_2,
+            module__encoder_2_kwargs=self.encoder_2_kwargs,
+            **{f"module__{k}": v for k, v in self._module_kwargs().items()},
+            criterion=torch.nn.CrossEntropyLoss,
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=1,
+            batch_size=self.batch_size,
+            train_split=None,
+            callbacks=callbacks,
+            iterator_train=BatchLoader,
+            iterator_valid=BatchLoader,
+            iterator_train__shuffle=True,
+            device=self.device_,
+            verbose=0,
+        )
+        y_index = y_index.astype(np.int64)
+        with (
+            torch_seed(seed, self.device_),
+            cpu_threads(self.device_, flops_per_step=0),
+        ):
+            self.net_.initialize()
+            for stage, epochs in self._stages():
+                if epochs:
+                    self.net_.module_.set_stage(stage)
+                    self.net_.partial_fit(Z, y_index, epochs=epochs)
+        # Leave nothing frozen (a schedule may end with the decomposition).
+        self.net_.module_.set_stage(STAGES[-1]).eval()
+        self.n_epochs_ = len(self.net_.history)
+        self.class_prior_ = np.bincount(y_index, minlength=self.classes_.size) / (
+            y_index.size
+        )
+        self._after_fit(self._scaled(X1, X2))
+        return self
+
+    def _check_stages(self):
+        if sum(epochs for _, epochs in self._stages()) < 1:
+            raise ValueError("The training schedule has no epoch; give at least one.")
+
+    def _after_fit(self, Z):
+        """Hook for fitted attributes computed from the training data."""
+
+    def _scaled(self, X1, X2):
+        return self.scaler_.transform(np.hstack([X1, X2]))
+
+    def _validated(self, X):
+        check_is_fitted(self)
+        X1, X2, _ = validate_modalities(self, X, reset=False, dtype=np.float64)
+        return self._scaled(X1, X2)
+
+    def _batched(self, Z, method):
+        """``method(batch)`` on ``Z`` in batches, as a float64 array.
+
+        Inference runs on a float64 copy of the module, so that a sample's
+        output does not depend on the other samples of its batch (float32
+        matrix products differ in the last bits with the batch shape).
+        """
+        module = copy.deepcopy(self.net_.module_).double().eval()
+        outputs = []
+        with torch.inference_mode(), cpu_threads(self.net_.device, flops_per_step=0):
+            for start in range(0, Z.shape[0], self.batch_size):
+                batch = torch.as_tensor(
+                    Z[start : start + self.batch_size],
+                    dtype=torch.float64,
+                    device=self.net_.device,
+                )
+                outputs.append(getattr(module, method)(batch).cpu().numpy())
+        return np.concatenate(outputs, axis=-2)
+
+    def predict_log_proba(self, X):
+        """``log p(y | x1, x2)`` of the model, shape ``(n_samples, n_classes)``."""
+        return self._batched(self._validated(X), "log_proba")
+
+    def predict_proba(self, X):
+        """``p(y | x1, x2)`` of the model, shape ``(n_samples, n_classes)``."""
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each sample, from ``classes_``."""
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+_COMMON_PARAMS_DOC = """
+    modalities : None, int or pair of selections, default=None
+        Which columns of ``X`` form modality 1 and modality 2: ``None`` for
+        exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
+        of slices, index lists, boolean masks or column names.
+    encoder_1, encoder_2 : torch.nn.Module class or None, default=None
+        Encoder of each modality, called as
+        ``encoder_m(n_in, embedding_dim, **encoder_m_kwargs)``; it must map a
+        float tensor ``(batch, n_in)`` to ``(batch, embedding_dim)``. ``None``
+        gives an MLP (:class:`~sklearn_pid.nn.MLP`) with ``hidden_sizes``.
+        Pass the class, not an instance, and define it in an importable
+        module (not ``__main__``) so the fitted estimator pickles.
+    encoder_1_kwargs, encoder_2_kwargs : dict or None, default=None
+        Extra keyword arguments of the encoder classes.
+    hidden_sizes : tuple of int, default=(64,)
+        Hidden layers of the default MLP encoders.
+    embedding_dim : int, default=32
+        Size of each encoder's output ``Z_m``."""
+
+_TRAINING_PARAMS_DOC = """
+    lr : float, default=3e-3
+        AdamW learning rate.
+    weight_decay : float, default=1e-4
+        AdamW weight decay.
+    batch_size : int, default=128
+        Training and prediction batch size.
+    device : str, default="auto"
+        ``"auto"`` (CUDA when available, resolved in ``device_``), ``"cpu"``,
+        ``"cuda"``, ``"cuda:1"``...
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the batch order and the latent samples:
+        the same seed gives the same model on CPU.
+    verbose : int, default=0
+        ``>= 1`` shows a progress bar per stage."""
+
+_COMMON_ATTRIBUTES_DOC = """
+    classes_ : ndarray of shape (n_classes,)
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies in the training data.
+    net_ : FusionNet
+        The fitted skorch net; ``net_.history`` has one row per epoch with
+        its ``train_loss`` and ``stage``.
+    scaler_ : StandardScaler
+        Standardisation of the columns of both modalities.
+    device_ : str
+    n_epochs_ : int
+        Epochs trained in total.
+    modality_columns_ : tuple of ndarray
+        Column indices of the two modalities.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names."""
+
+
+class JointFusionClassifier(_FusionClassifier):
+    __doc__ = f"""Joint fusion baseline: concatenated embeddings, then an MLP.
+
+    Each modality goes through its encoder, ``[Z_1, Z_2]`` through an MLP with
+    one hidden layer of ``head_hidden`` units, and everything is trained
+    end to end by cross-entropy for ``max_epochs`` epochs. The baseline of
+    :class:`DMIClassifier` with the same encoders and budget.
+
+    Parameters
+    ----------{_COMMON_PARAMS_DOC}
+    head_hidden : int, default=64
+        Hidden width of the fusion MLP.
+    max_epochs : int, default={DEFAULT_MAX_EPOCHS}
+        Training epochs (DMIClassifier's three stages together).{_TRAINING_PARAMS_DOC}
+
+    Attributes
+    ----------{_COMMON_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    DMIClassifier, EnsembleFusionClassifier
+
+    Examples
+    --------
+    >>> from sklearn_pid.dmi import JointFusionClassifier
+    >>> from sklearn_pid.datasets import load_digits_halves
+    >>> X, y = load_digits_halves()
+    >>> clf = JointFusionClassifier(modalities=32, max_epochs=5, random_state=0)
+    >>> clf.fit(X[:1000], y[:1000]).score(X[1000:], y[1000:]) > 0.8
+    True
+    """
+
+    _module = JointFusionModule
+    _parameter_constraints = {
+        **_COMMON_CONSTRAINTS,
+        "head_hidden": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        modalities=None,
+        encoder_1=None,
+        encoder_1_kwargs=None,
+        encoder_2=None,
+        encoder_2_kwargs=None,
+        hidden_sizes=(64,),
+        embedding_dim=32,
+        head_hidden=64,
+        max_epochs=DEFAULT_MAX_EPOCHS,
+        lr=3e-3,
+        weight_decay=1e-4,
+        batch_size=128,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.modalities = modalities
+        self.encoder_1 = encoder_1
+        self.encoder_1_kwargs = encoder_1_kwargs
+        self.encoder_2 = encoder_2
+        self.encoder_2_kwargs = encoder_2_kwargs
+        self.hidden_sizes = hidden_sizes
+        self.embedding_dim = embedding_dim
+        self.head_hidden = head_hidden
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_kwargs(self):
+        return {"head_hidden": self.head_hidden}
+
+    def _stages(self):
+        return [("finetune", self.max_epochs)]
+
+
+class EnsembleFusionClassifier(_FusionClassifier):
+    __doc__ = f"""Ensemble baseline: the average of two unimodal posteriors.
+
+    Each modality has its encoder and a linear head; both are trained by the
+    sum of the unimodal cross-entropies (the warm-up objective of
+    :class:`DMIClassifier`) for ``max_epochs`` epochs, and the prediction is
+    ``(p(y | x1) + p(y | x2)) / 2``. It sees no interaction between the
+    modalities: it cannot learn synergy.
+
+    Parameters
+    ----------{_COMMON_PARAMS_DOC}
+    max_epochs : int, default={DEFAULT_MAX_EPOCHS}
+        Training epochs (DMIClassifier's three stages together).{_TRAINING_PARAMS_DOC}
+
+    Attributes
+    ----------{_COMMON_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    DMIClassifier, JointFusionClassifier
+
+    Examples
+    --------
+    >>> from sklearn_pid.dmi import EnsembleFusionClassifier
+    >>> from sklearn_pid.datasets import load_digits_halves
+    >>> X, y = load_digits_halves()
+    >>> clf = EnsembleFusionClassifier(modalities=32, max_epochs=5, random_state=0)
+    >>> clf.fit(X[:1000], y[:1000]).score(X[1000:], y[1000:]) > 0.8
+    True
+    """
+
+    _module = EnsembleFusionModule
+    _parameter_constraints = {
+        **_COMMON_CONSTRAINTS,
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        modalities=None,
+        encoder_1=None,
+        encoder_1_kwargs=None,
+        encoder_2=None,
+        encoder_2_kwargs=None,
+        hidden_sizes=(64,),
+        embedding_dim=32,
+        max_epochs=DEFAULT_MAX_EPOCHS,
+        lr=3e-3,
+        weight_decay=1e-4,
+        batch_size=128,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.modalities = modalities
+        self.encoder_1 = encoder_1
+        self.encoder_1_kwargs = encoder_1_kwargs
+        self.encoder_2 = encoder_2
+        self.encoder_2_kwargs = encoder_2_kwargs
+        self.hidden_sizes = hidden_sizes
+        self.embedding_dim = embedding_dim
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_kwargs(self):
+        return {}
+
+    def _stages(self):
+        return [("warmup", self.max_epochs)]
+
+
+class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
+    __doc__ = f"""Decomposition-based multimodal interaction learning (DMI).
+
+    A classifier for paired modalities that splits what it learns into
+    redundant, unique and synergistic parts and learns each ("Towards
+    holistic multimodal interaction: an information-theoretic perspective",
+    §3.4, App. A.5, B.2):
+
+    * encoders ``phi_1``, ``phi_2`` give ``Z_1``, ``Z_2``;
+    * a variational (VIB) encoder per modality splits ``Z_m`` into a
+      task-related latent ``T_m = (R_m, U_m)`` and a task-irrelevant latent
+      ``V_m`` (diagonal Gaussian posteriors, reparameterisation, KL to
+      ``N(0, I)`` of weight ``beta``), and a decoder reconstructs ``Z_m``
+      from ``(T_m, V_m)`` (weight ``reconstruction_weight``);
+    * ``T_m`` is split into a redundant part ``R_m`` and a unique part
+      ``U_m``: the class-conditional distributions of ``R_1`` and ``R_2``
+      are aligned by a symmetric KL (weight ``alignment_weight``), so that
+      ``R`` carries only what both modalities say about ``y``, and ``U_m``
+      is decorrelated from ``R_m`` (weight ``separation_weight``); with
+      ``common_dim > 0`` the alignment is also conditioned on a learnt
+      *common latent*, the context both modalities share;
+    * the synergy head reads the fusion ``[V_1, V_2]``;
+    * heads on ``R``, ``U_1``, ``U_2`` and ``[V_1, V_2]`` give logits that
+      add up to the prediction.
+
+    Training has three stages, run one after the other on the same skorch
+    net: ``warmup_epochs`` of the ensemble objective (unimodal heads on
+    ``Z_m``), ``decomposition_epochs`` with the encoders frozen while the
+    decomposition modules learn, and ``finetune_epochs`` of everything
+    jointly. The objective is written out in
+    :class:`~sklearn_pid.nn._dmi_modules.DMIModule`.
+
+    ``transform(X)`` gives, per sample, how much information about ``y`` each
+    part contributes to the prediction, in ``base`` units (bits by default).
+    With ``pi`` the training class frequencies and the model's posteriors
+    ``p_R1 = p(y | R_1)``, ``p_R2`` (redundancy head), ``p_1 = p(y | R_1,
+    U_1)``, ``p_2`` (task-related parts) and ``p_12`` (fused prediction),
+    the label-conditioned values of a sample ``(x, y)`` are
+    (:meth:`interactions`)::
+
+        redundancy = (log p_R1(y)/pi(y) + log p_R2(y)/pi(y)) / 2
+        unique_m   = log p_m(y) / p_Rm(y)
+        synergy    = log p_12(y) / pi(y) - redundancy - unique_1 - unique_2
+
+    and ``transform`` is their expectation under the model's own fused
+    posterior ``y ~ p_12(. | x)`` (no label needed). The four columns sum to
+    ``KL(p_12(. | x) || pi)``, the sample's information about ``y`` under
+    the model, whose mean estimates ``I(X1, X2; Y)``; ``redundancy`` and
+    ``unique_m`` are differences of the same kind of quantity for the heads,
+    so that their means estimate ``I(R; Y)`` and ``I(T_m; Y) - I(R_m; Y)``.
+    A single value may be negative where a head disagrees with the fused
+    posterior; the dataset-level means of well-fitted heads are not.
+
+    Parameters
+    ----------{_COMMON_PARAMS_DOC}
+    latent_dim : int, default=8
+        Dimension of each of ``R_m``, ``U_m`` and ``V_m``.
+    head_hidden : int, default=64
+        Hidden width of the synergy head and of the decoders.
+    beta : float, default=1e-3
+        Weight of the KL of the latent posteriors to ``N(0, I)``.
+    reconstruction_weight : float, default=1.0
+        Weight of the squared error of the reconstruction of ``Z_m``.
+    alignment_weight : float, default=1.0
+        Weight of the class-conditional KL between ``R_1`` and ``R_2``.
+    separation_weight : float, default=0.1
+        Weight of the squared cross-correlation between ``R_m`` and ``U_m``.
+    common_dim : int, default=0
+        Dimension of a common latent on which the two modalities agree
+        sample by sample (trained from the warm-up on); ``R_1`` and ``R_2``
+        are then aligned given the class *and* this shared context. ``0``
+        aligns on the class alone, which counts as redundant the unique
+        information of a mixture of samples informative through modality 1
+        only and samples informative through modality 2 only (the ``"U"``
+        mixture of :func:`~sklearn_pid.datasets.make_interaction_mixture`
+        gets shares 0.51 / 0 / 0 / 0.49 with 0 and 0 / 0.5 / 0.5 / 0 with 4).
+        Experimental: with 4 the synergy head sometimes failed to learn in
+        our runs (``benchmarks/dmi.py``), so the default is 0; see the user
+        guide.
+    common_weight : float, default=1.0
+        Weight of the agreement (and variance) loss of the common latent.
+    warmup_epochs : int, default={DEFAULT_EPOCHS["warmup"]}
+        Epochs of stage 1 (encoders and unimodal heads, ensemble objective).
+    decomposition_epochs : int, default={DEFAULT_EPOCHS["decomposition"]}
+        Epochs of stage 2 (encoders frozen, decomposition modules train).
+    finetune_epochs : int, default={DEFAULT_EPOCHS["finetune"]}
+        Epochs of stage 3 (everything trains). Stages 2 and 3 together need
+        at least one epoch.
+    base : float, default=2
+        Logarithm base of ``transform``, ``interactions`` and
+        ``decomposition_`` (2: bits, ``math.e``: nats).{_TRAINING_PARAMS_DOC}
+
+    Attributes
+    ----------{_COMMON_ATTRIBUTES_DOC}
+    decomposition_ : pandas.Series
+        Means of ``transform`` over the training data, indexed
+        ``redundancy, unique_1, unique_2, synergy``, in ``base``.
+    redundancy_, unique_1_, unique_2_, synergy_ : float
+        The entries of ``decomposition_``.
+    mi_joint_ : float
+        Their sum: the mean of ``KL(p_12(. | x) || pi)`` over the training
+        data, the model's estimate of ``I(X1, X2; Y)``.
+    mi_1_, mi_2_ : float
+        Means of ``sum_y p_12(y | x) log p_m(y) / pi(y)``: the information
+        of the task-related part ``T_m`` under the model's posterior. Equal
+        to ``redundancy_ + unique_m_`` when the heads of ``R_1`` and ``R_2``
+        agree, close to it when they are aligned.
+    interaction_proportions_ : pandas.Series
+        ``decomposition_`` with negative values set to 0, divided by its sum:
+        dataset-level shares that sum to 1.
+    stage_epochs_ : dict
+        Epochs trained in each stage.
+
+    See Also
+    --------
+    JointFusionClassifier, EnsembleFusionClassifier
+    sklearn_pid.PIDCVX : exact decomposition of discrete(-ised) data.
+
+    Examples
+    --------
+    >>> from sklearn_pid.dmi import DMIClassifier
+    >>> from sklearn_pid.datasets import load_digits_halves
+    >>> X, y = load_digits_halves()
+    >>> clf = DMIClassifier(modalities=32, random_state=0).fit(X[:1000], y[:1000])
+    >>> clf.score(X[1000:], y[1000:]) > 0.8
+    True
+    >>> clf.transform(X[:2]).shape
+    (2, 4)
+    >>> round(float(clf.interaction_proportions_.sum()), 6)
+    1.0
+    """
+
+    _module = DMIModule
+    _parameter_constraints = {
+        **_COMMON_CONSTRAINTS,
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "head_hidden": [Interval(numbers.Integral, 1, None, closed="left")],
+        "beta": [Interval(numbers.Real, 0, None, closed="left")],
+        "reconstruction_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "alignment_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "separation_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "common_dim": [Interval(numbers.Integral, 0, None, closed="left")],
+        "common_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "decomposition_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "finetune_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
+        "base": [Interval(numbers.Real, 0, None, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        *,
+        modalities=None,
+        encoder_1=None,
+        encoder_1_kwargs=None,
+        encoder_2=None,
+        encoder_2_kwargs=None,
+        hidden_sizes=(64,),
+        embedding_dim=32,
+        latent_dim=8,
+        head_hidden=64,
+        beta=1e-3,
+        reconstruction_weight=1.0,
+        alignment_weight=1.0,
+        separation_weight=0.1,
+        common_dim=0,
+        common_weight=1.0,
+        warmup_epochs=DEFAULT_EPOCHS["warmup"],
+        decomposition_epochs=DEFAULT_EPOCHS["decomposition"],
+        finetune_epochs=DEFAULT_EPOCHS["finetune"],
+        base=2,
+        lr=3e-3,
+        weight_decay=1e-4,
+        batch_size=128,
+        device="auto",
+        random_state=None,
+        verbose=0,
+    ):
+        self.modalities = modalities
+        self.encoder_1 = encoder_1
+        self.encoder_1_kwargs = encoder_1_kwargs
+        self.encoder_2 = encoder_2
+        self.encoder_2_kwargs = encoder_2_kwargs
+        self.hidden_sizes = hidden_sizes
+        self.embedding_dim = embedding_dim
+        self.latent_dim = latent_dim
+        self.head_hidden = head_hidden
+        self.beta = beta
+        self.reconstruction_weight = reconstruction_weight
+        self.alignment_weight = alignment_weight
+        self.separation_weight = separation_weight
+        self.common_dim = common_dim
+        self.common_weight = common_weight
+        self.warmup_epochs = warmup_epochs
+        self.decomposition_epochs = decomposition_epochs
+        self.finetune_epochs = finetune_epochs
+        self.base = base
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _module_kwargs(self):
+        return {
+            "latent_dim": self.latent_dim,
+            "head_hidden": self.head_hidden,
+            "beta": self.beta,
+            "reconstruction_weight": self.reconstruction_weight,
+            "alignment_weight": self.alignment_weight,
+            "separation_weight": self.separation_weight,
+            "common_dim": self.common_dim,
+            "common_weight": self.common_weight,
+        }
+
+    def _stages(self):
+        return list(
+            zip(
+                STAGES,
+                (self.warmup_epochs, self.decomposition_epochs, self.finetune_epochs),
+            )
+        )
+
+    def _check_stages(self):
+        if self.base == 1:
+            raise ValueError("base must be different from 1.")
+        if self.decomposition_epochs + self.finetune_epochs < 1:
+            raise ValueError(
+                "decomposition_epochs + finetune_epochs must be at least 1: the "
+                "decomposition heads, which make the prediction, are trained "
+                "in those stages."
+            )
+
+    def _after_fit(self, Z):
+        self.stage_epochs_ = dict(self._stages())
+        logs = self._log_parts(Z)
+        means = self._pointwise(Z, logs=logs).mean(axis=0)
+        self.decomposition_ = pd.Series(
+            means, index=list(ATOMS), name="dmi", dtype=float
+        )
+        for name, value in zip(ATOMS, means):
+            setattr(self, f"{name}_", float(value))
+        weights = np.exp(logs[4])
+        log_prior = np.log(np.maximum(self.class_prior_, np.finfo(float).tiny))
+        for m, log_m in ((1, logs[2]), (2, logs[3])):
+            info = (weights * (log_m - log_prior)).sum(axis=1).mean()
+            setattr(self, f"mi_{m}_", float(info / math.log(self.base)))
+        self.mi_joint_ = float(means.sum())
+        positive = np.clip(means, 0, None)
+        if positive.sum() > 0:
+            shares = positive / positive.sum()
+        else:
+            warnings.warn(
+                "The model carries no information about y on the training "
+                "data; interaction_proportions_ is set to equal shares.",
+                UserWarning,
+                stacklevel=3,
+            )
+            shares = np.full(len(ATOMS), 1 / len(ATOMS))
+        self.interaction_proportions_ = pd.Series(
+            shares, index=list(ATOMS), name="proportion", dtype=float
+        )
+
+    def _log_parts(self, Z):
+        """``log p`` of the part posteriors, shape ``(5, n_samples, n_classes)``."""
+        return self._batched(Z, "part_log_probas")
+
+    def _pointwise(self, Z, y_index=None, logs=None):
+        """Per-sample atoms in ``base``: label-conditioned if ``y_index`` is
+        given, else expected under the fused posterior."""
+        if logs is None:
+            logs = self._log_parts(Z)
+        log_r1, log_r2, log_1, log_2, log_12 = logs
+        log_prior = np.log(np.maximum(self.class_prior_, np.finfo(float).tiny))
+        terms = {
+            "redundancy": 0.5 * (log_r1 + log_r2) - log_prior,
+            "unique_1": log_1 - log_r1,
+            "unique_2": log_2 - log_r2,
+            "total": log_12 - log_prior,
+        }
+        if y_index is None:
+            weights = np.exp(log_12)
+            values = {k: (weights * v).sum(axis=1) for k, v in terms.items()}
+        else:
+            rows = np.arange(Z.shape[0])
+            values = {k: v[rows, y_index] for k, v in terms.items()}
+        synergy = (
+            values["total"]
+            - values["redundancy"]
+            - values["unique_1"]
+            - values["unique_2"]
+        )
+        out = np.column_stack(
+            [values["redundancy"], values["unique_1"], values["unique_2"], synergy]
+        )
+        return out / math.log(self.base)
+
+    def transform(self, X):
+        """Expected per-sample interactions under the model's posterior.
+
+        See the class docstring for the definition; no label is needed.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 4)
+            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
+        """
+        return self._pointwise(self._validated(X))
+
+    def interactions(self, X, y):
+        """Label-conditioned per-sample interactions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels among ``classes_``.
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_samples, 4)
+            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
+        """
+        check_is_fitted(self)
+        X1, X2, y = validate_modalities(self, X, y, reset=False, dtype=np.float64)
+        _, y_index = encode_labels(y, self.classes_)
+        values = self._pointwise(self._scaled(X1, X2), y_index)
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return self._atoms_frame(values, index=index)

@@ -1,0 +1,528 @@
+"""Tests of DMIClassifier, its baselines and the interaction-mixture generators.
+
+Exact facts used below:
+
+* ``transform`` is the expectation of ``interactions(X, y)`` under the model's
+  own posterior ``p(y | x)``, and its four columns add up to
+  ``KL(p(. | x) || class_prior_)`` (definition, see the class docstring).
+* The boolean mixtures' latent states ``(b_m, gate)`` are recoverable from the
+  inputs without error, so the exact decomposition of the data is
+  ``broja_decomposition(boolean_mixture_table(...))``: for the half AND, half
+  XOR mixture with the gate visible, R = I(X1;Y) = 0.2044 bits, U1 = U2 = 0,
+  S = 0.75 bits (shares 21.4 % / 0 / 0 / 78.6 %).
+* The ensemble baseline averages two unimodal posteriors: on pure synergy
+  (XOR of the two modalities' bits) each of them is the prior, so its
+  accuracy is chance.
+"""
+
+import copy
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_pid import broja_decomposition
+from sklearn_pid.datasets import (
+    BOOLEAN_MIXTURES,
+    INTERACTION_MIXTURES,
+    boolean_mixture_table,
+    make_boolean_mixture,
+    make_interaction_mixture,
+)
+from sklearn_pid.dmi import (
+    DMIClassifier,
+    EnsembleFusionClassifier,
+    JointFusionClassifier,
+)
+from sklearn_pid.nn._dmi_modules import FusionNet
+
+ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
+
+#: Small networks and few epochs: every fit below takes about a second.
+SMALL = {"hidden_sizes": (16,), "embedding_dim": 8, "batch_size": 64}
+SMALL_DMI = {
+    **SMALL,
+    "latent_dim": 4,
+    "head_hidden": 16,
+    "warmup_epochs": 2,
+    "decomposition_epochs": 2,
+    "finetune_epochs": 4,
+}
+
+#: Columns per modality of the generated mixtures (8 informative + 8 noise).
+WIDTH = 16
+
+
+@pytest.fixture(scope="module")
+def mixture():
+    X, y, types = make_interaction_mixture("R+U+S", n_samples=800, random_state=0)
+    return X, y, types
+
+
+@pytest.fixture(scope="module")
+def fitted(mixture):
+    X, y, _ = mixture
+    return DMIClassifier(modalities=WIDTH, random_state=0, **SMALL_DMI).fit(X, y)
+
+
+# ---------------------------------------------------------------- basics
+
+
+def test_fit_predict_small(mixture, fitted):
+    X, y, _ = mixture
+    proba = fitted.predict_proba(X)
+    assert proba.shape == (X.shape[0], 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.log(proba), fitted.predict_log_proba(X))
+    pred = fitted.predict(X)
+    assert set(np.unique(pred)) <= set(fitted.classes_)
+    np.testing.assert_array_equal(pred, fitted.classes_[proba.argmax(axis=1)])
+    assert fitted.score(X, y) == pytest.approx(np.mean(pred == y))
+    assert fitted.score(X, y) > 0.6  # 8 short epochs; chance is 0.5
+    assert fitted.n_epochs_ == 8
+    assert fitted.device_ == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_string_labels_and_dataframe_modalities(mixture):
+    X, y, _ = mixture
+    columns = [f"a{k}" for k in range(WIDTH)] + [f"b{k}" for k in range(WIDTH)]
+    frame = pd.DataFrame(X, columns=columns)
+    labels = np.array(["no", "yes"])[y]
+    clf = DMIClassifier(
+        modalities=(columns[:WIDTH], columns[WIDTH:]), random_state=0, **SMALL_DMI
+    ).fit(frame, labels)
+    assert clf.classes_.tolist() == ["no", "yes"]
+    assert set(clf.predict(frame)) <= {"no", "yes"}
+    assert clf.interactions(frame, labels).index.equals(frame.index)
+
+
+def test_three_stages_run_and_encoders_are_frozen_in_stage_2(mixture, monkeypatch):
+    """Snapshot the encoders (parameters and buffers) around each stage."""
+    X, y, _ = mixture
+    records = []
+    original = FusionNet.partial_fit
+
+    def recording_partial_fit(self, *args, **kwargs):
+        module = self.module_
+
+        parts = {
+            "encoders": torch.nn.ModuleList([module.encoder_1, module.encoder_2]),
+            "posterior": module.posterior_1,
+            "heads": torch.nn.ModuleList([module.head_1, module.head_2]),
+        }
+
+        def state():
+            return {k: copy.deepcopy(v.state_dict()) for k, v in parts.items()}
+
+        before = state()
+        result = original(self, *args, **kwargs)
+        records.append((module.stage, kwargs["epochs"], before, state()))
+        return result
+
+    monkeypatch.setattr(FusionNet, "partial_fit", recording_partial_fit)
+    clf = DMIClassifier(modalities=WIDTH, random_state=0, **SMALL_DMI).fit(X, y)
+
+    assert [(stage, epochs) for stage, epochs, _, _ in records] == [
+        ("warmup", 2),
+        ("decomposition", 2),
+        ("finetune", 4),
+    ]
+    assert clf.stage_epochs_ == {"warmup": 2, "decomposition": 2, "finetune": 4}
+    assert (
+        clf.net_.history[:, "stage"]
+        == ["warmup"] * 2 + ["decomposition"] * 2 + ["finetune"] * 4
+    )
+
+    def changed(before, after):
+        return any(not torch.equal(before[k], after[k]) for k in before)
+
+    by_stage = {stage: (before, after) for stage, _, before, after in records}
+    # Stage 1 trains the encoders and the unimodal heads, not the VIB.
+    before, after = by_stage["warmup"]
+    assert changed(before["encoders"], after["encoders"])
+    assert changed(before["heads"], after["heads"])
+    assert not changed(before["posterior"], after["posterior"])
+    # Stage 2: encoders bit-for-bit unchanged, decomposition modules train.
+    before, after = by_stage["decomposition"]
+    for key in before["encoders"]:
+        assert torch.equal(before["encoders"][key], after["encoders"][key]), key
+    assert changed(before["posterior"], after["posterior"])
+    # Stage 3: everything trains again.
+    before, after = by_stage["finetune"]
+    assert changed(before["encoders"], after["encoders"])
+    assert changed(before["posterior"], after["posterior"])
+    # After fit, the encoders are trainable again (nothing left frozen).
+    assert all(p.requires_grad for p in clf.net_.module_.encoder_1.parameters())
+
+
+def test_zero_epoch_stages_are_skipped(mixture):
+    X, y, _ = mixture
+    params = {**SMALL_DMI, "warmup_epochs": 0, "decomposition_epochs": 0}
+    clf = DMIClassifier(modalities=WIDTH, random_state=0, **params).fit(X, y)
+    assert clf.net_.history[:, "stage"] == ["finetune"] * 4
+    with pytest.raises(ValueError, match="decomposition_epochs \\+ finetune_epochs"):
+        DMIClassifier(modalities=WIDTH, decomposition_epochs=0, finetune_epochs=0).fit(
+            X, y
+        )
+
+
+def test_common_latent_option(mixture):
+    X, y, _ = mixture
+    default = DMIClassifier(modalities=WIDTH, random_state=0, **SMALL_DMI).fit(X, y)
+    assert not hasattr(default.net_.module_, "common_1")
+    clf = DMIClassifier(
+        modalities=WIDTH, common_dim=3, random_state=0, **SMALL_DMI
+    ).fit(X, y)
+    assert clf.net_.module_.common_1.out_features == 3
+    assert clf.interaction_proportions_.sum() == pytest.approx(1.0)
+    assert clf.predict(X).shape == y.shape
+
+
+@pytest.mark.parametrize(
+    "cls, params",
+    [
+        (DMIClassifier, SMALL_DMI),
+        (JointFusionClassifier, {**SMALL, "max_epochs": 3}),
+        (EnsembleFusionClassifier, {**SMALL, "max_epochs": 3}),
+    ],
+)
+def test_random_state_makes_fits_reproducible(mixture, cls, params):
+    X, y, _ = mixture
+    a = cls(modalities=WIDTH, random_state=3, **params).fit(X, y)
+    b = cls(modalities=WIDTH, random_state=3, **params).fit(X, y)
+    c = cls(modalities=WIDTH, random_state=4, **params).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert not np.allclose(a.predict_proba(X), c.predict_proba(X))
+    if cls is DMIClassifier:
+        np.testing.assert_array_equal(a.transform(X), b.transform(X))
+        pd.testing.assert_series_equal(
+            a.interaction_proportions_, b.interaction_proportions_
+        )
+
+
+def test_pickle_roundtrip(mixture, fitted):
+    X, _, _ = mixture
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict_proba(X), fitted.predict_proba(X))
+    np.testing.assert_array_equal(restored.transform(X), fitted.transform(X))
+
+
+class TinyEncoder(torch.nn.Module):
+    """A custom encoder: one linear layer and a tanh."""
+
+    def __init__(self, n_in, n_out, scale=1.0):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_in, n_out)
+        self.scale = scale
+
+    def forward(self, X):
+        return torch.tanh(self.scale * self.linear(X))
+
+
+def test_custom_encoders(mixture):
+    X, y, _ = mixture
+    clf = DMIClassifier(
+        modalities=WIDTH,
+        encoder_1=TinyEncoder,
+        encoder_1_kwargs={"scale": 2.0},
+        encoder_2=TinyEncoder,
+        random_state=0,
+        **SMALL_DMI,
+    ).fit(X, y)
+    module = clf.net_.module_
+    assert isinstance(module.encoder_1, TinyEncoder) and module.encoder_1.scale == 2.0
+    assert module.encoder_2.scale == 1.0
+    assert module.encoder_1.linear.out_features == SMALL_DMI["embedding_dim"]
+    assert clf.predict(X).shape == y.shape
+
+
+def test_grid_search_over_beta_and_stages(mixture):
+    X, y, _ = mixture
+    search = GridSearchCV(
+        DMIClassifier(modalities=WIDTH, random_state=0, **SMALL_DMI),
+        {"beta": [1e-3, 1e-2], "finetune_epochs": [1, 2]},
+        cv=2,
+    ).fit(X[:400], y[:400])
+    assert search.cv_results_["mean_test_score"].shape == (4,)
+    assert hasattr(search.best_estimator_, "interaction_proportions_")
+    assert clone(search.best_estimator_).get_params()["beta"] in (1e-3, 1e-2)
+
+
+# ------------------------------------------------------------- transform
+
+
+def test_transform_shape_names_and_pandas_output(mixture, fitted):
+    X, _, _ = mixture
+    values = fitted.transform(X)
+    assert values.shape == (X.shape[0], 4) and values.dtype == np.float64
+    assert fitted.get_feature_names_out().tolist() == ATOMS
+    frame = clone(fitted).set_output(transform="pandas")
+    frame.fit(X, mixture[1])
+    out = frame.transform(X)
+    assert isinstance(out, pd.DataFrame) and out.columns.tolist() == ATOMS
+
+
+def test_transform_is_the_expectation_of_interactions(mixture, fitted):
+    X, _, _ = mixture
+    proba = fitted.predict_proba(X)
+    expected = sum(
+        proba[:, [k]] * fitted.interactions(X, np.full(X.shape[0], c)).to_numpy()
+        for k, c in enumerate(fitted.classes_)
+    )
+    np.testing.assert_allclose(fitted.transform(X), expected, atol=1e-10)
+    # The four columns add up to KL(p(.|x) || class prior), in bits.
+    kl = (proba * np.log2(proba / fitted.class_prior_)).sum(axis=1)
+    np.testing.assert_allclose(fitted.transform(X).sum(axis=1), kl, atol=1e-10)
+    assert np.all(kl >= -1e-12)
+
+
+def test_base_scales_every_value(mixture, fitted):
+    X, y, _ = mixture
+    nats = clone(fitted).set_params(base=np.e).fit(X, y)
+    np.testing.assert_allclose(nats.transform(X), fitted.transform(X) * np.log(2))
+    pd.testing.assert_series_equal(
+        nats.interaction_proportions_, fitted.interaction_proportions_
+    )
+
+
+def test_fit_transform_equals_fit_then_transform(mixture):
+    X, y, _ = mixture
+    est = DMIClassifier(modalities=WIDTH, random_state=1, **SMALL_DMI)
+    np.testing.assert_array_equal(
+        clone(est).fit_transform(X, y), clone(est).fit(X, y).transform(X)
+    )
+
+
+def test_interaction_proportions_sum_to_one(mixture, fitted):
+    X, _, _ = mixture
+    shares = fitted.interaction_proportions_
+    assert shares.index.tolist() == ATOMS
+    assert shares.sum() == pytest.approx(1.0)
+    assert (shares >= 0).all()
+    assert fitted.decomposition_.index.tolist() == ATOMS
+    np.testing.assert_allclose(
+        fitted.decomposition_.to_numpy(), fitted.transform(X).mean(axis=0), atol=1e-9
+    )
+    positive = fitted.decomposition_.clip(lower=0)
+    np.testing.assert_allclose(shares, positive / positive.sum())
+    for name in ATOMS:
+        assert getattr(fitted, f"{name}_") == fitted.decomposition_[name]
+    assert fitted.mi_joint_ == pytest.approx(fitted.decomposition_.sum())
+    # I(T_m; Y) under the model: finite, and near R + U_m (the R heads agree
+    # only approximately after a few epochs).
+    for m in (1, 2):
+        value = getattr(fitted, f"mi_{m}_")
+        assert np.isfinite(value)
+        approx = fitted.redundancy_ + getattr(fitted, f"unique_{m}_")
+        assert abs(value - approx) < 0.5
+
+
+# ------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("cls", [DMIClassifier, JointFusionClassifier])
+def test_bad_input(cls, mixture):
+    X, y, _ = mixture
+    est = cls(modalities=WIDTH, random_state=0)
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(bad, y)
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        est.fit(bad, y)
+    with pytest.raises(ValueError, match="only one class"):
+        est.fit(X, np.zeros_like(y))
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.fit(X, y[:-1])
+    with pytest.raises(ValueError, match="continuous"):
+        est.fit(X, np.linspace(0, 1, y.size))
+    constant = X.copy()
+    constant[:, WIDTH:] = 1.0
+    with pytest.raises(ValueError, match="Modality 2 is constant"):
+        est.fit(constant, y)
+    with pytest.raises(ValueError, match="modalities"):
+        cls().fit(X, y)
+    with pytest.raises(InvalidParameterError):
+        cls(modalities=WIDTH, lr=-1.0).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is available")
+def test_cuda_requested_without_cuda(mixture):
+    X, y, _ = mixture
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        DMIClassifier(modalities=WIDTH, device="cuda").fit(X, y)
+
+
+def test_bad_input_after_fit(mixture, fitted):
+    X, y, _ = mixture
+    with pytest.raises(ValueError, match="features"):
+        fitted.predict(X[:, :-1])
+    with pytest.raises(ValueError, match="not seen in fit"):
+        fitted.interactions(X, y + 5)
+    with pytest.raises(InvalidParameterError):
+        DMIClassifier(modalities=WIDTH, beta=-1.0).fit(X, y)
+    with pytest.raises(ValueError, match="base"):
+        DMIClassifier(modalities=WIDTH, base=1).fit(X, y)
+
+
+def test_rare_class_warns(mixture):
+    X, y, _ = mixture
+    y = y.copy()
+    y[:3] = 2
+    with pytest.warns(UserWarning, match="fewer than 5 samples"):
+        JointFusionClassifier(modalities=WIDTH, random_state=0, max_epochs=1).fit(X, y)
+
+
+# ------------------------------------------------------------- baselines
+
+
+@pytest.mark.parametrize("cls", [JointFusionClassifier, EnsembleFusionClassifier])
+def test_baselines_learn_redundant_data(cls):
+    X, y, _ = make_interaction_mixture("R", n_samples=1500, random_state=0)
+    clf = cls(modalities=WIDTH, random_state=0, max_epochs=10).fit(X[:1000], y[:1000])
+    assert clf.score(X[1000:], y[1000:]) > 0.9
+
+
+def test_ensemble_cannot_learn_synergy_and_joint_can():
+    X, y, _ = make_interaction_mixture("S", n_samples=3000, random_state=0)
+    train, test = slice(0, 2000), slice(2000, None)
+    joint = JointFusionClassifier(modalities=WIDTH, random_state=0, max_epochs=20)
+    ensemble = EnsembleFusionClassifier(modalities=WIDTH, random_state=0, max_epochs=20)
+    assert joint.fit(X[train], y[train]).score(X[test], y[test]) > 0.85
+    assert ensemble.fit(X[train], y[train]).score(X[test], y[test]) < 0.6
+
+
+# -------------------------------------------------- scikit-learn checks
+
+# modalities=1: column 0 of the checks' arrays is modality 1, the rest
+# modality 2. Small batches so that the few epochs are enough steps for the
+# checks' 2-D blobs (check_classifiers_train wants accuracy > 0.83).
+# ------------------------------------------------------------- datasets
+
+
+def test_interaction_mixture_generator():
+    X, y, types = make_interaction_mixture(
+        {"redundancy": 1, "uniqueness": 2, "synergy": 1},
+        n_samples=4000,
+        n_informative=3,
+        n_noise=2,
+        random_state=0,
+    )
+    assert X.shape == (4000, 10) and y.dtype == np.int64
+    freq = pd.Series(types).value_counts(normalize=True)
+    expected = {"redundancy": 0.25, "unique_1": 0.25, "unique_2": 0.25, "synergy": 0.25}
+    for name, share in expected.items():
+        assert abs(freq[name] - share) < 0.03
+    again = make_interaction_mixture(
+        {"redundancy": 1, "uniqueness": 2, "synergy": 1},
+        n_samples=4000,
+        n_informative=3,
+        n_noise=2,
+        random_state=0,
+    )
+    np.testing.assert_array_equal(X, again[0])
+    assert set(INTERACTION_MIXTURES) == {"R", "U", "S", "R+S", "U+3R", "U+S", "R+U+S"}
+    for bad in ("Q", {"redundant": 1}, {"synergy": -1}, {"synergy": 0}):
+        with pytest.raises(ValueError):
+            make_interaction_mixture(bad, n_samples=10)
+    with pytest.raises(ValueError, match="noise"):
+        make_interaction_mixture("R", n_samples=10, noise=-1)
+
+
+def test_interaction_mixture_network_is_fixed_by_network_seed():
+    """Noise-free redundant samples with the same bit map to the same point,
+    whatever the sample seed: the encoding network depends on network_seed
+    only."""
+    kwargs = {"n_samples": 50, "n_noise": 0, "noise": 0.0}
+    Xa, ya, _ = make_interaction_mixture("R", random_state=1, **kwargs)
+    Xb, yb, _ = make_interaction_mixture("R", random_state=2, **kwargs)
+    np.testing.assert_allclose(Xa[ya == 1][0], Xb[yb == 1][0])
+    Xc, yc, _ = make_interaction_mixture("R", random_state=2, network_seed=5, **kwargs)
+    assert not np.allclose(Xc[yc == 1][0], Xb[yb == 1][0])
+
+
+@pytest.mark.parametrize("name", list(BOOLEAN_MIXTURES))
+def test_boolean_mixture_table_matches_samples(name):
+    p = boolean_mixture_table(name)
+    assert p.sum() == pytest.approx(1.0)
+    X, y = make_boolean_mixture(name, n_samples=20000, noise=0.0, random_state=0)
+    # y = gate(b1, b2): check the class balance against the table.
+    assert np.mean(y) == pytest.approx(p[..., 1].sum(), abs=0.015)
+    exact = broja_decomposition(p)
+    assert exact["unique_1"] == pytest.approx(0, abs=1e-6)
+    assert exact["unique_2"] == pytest.approx(0, abs=1e-6)
+
+
+def test_boolean_mixture_exact_values():
+    exact = broja_decomposition(boolean_mixture_table("and+xor"))
+    assert exact["redundancy"] == pytest.approx(0.2044, abs=1e-4)
+    assert exact["synergy"] == pytest.approx(0.75, abs=1e-4)
+    hidden = broja_decomposition(boolean_mixture_table("and+xor", reveal_gate=False))
+    assert hidden["redundancy"] == pytest.approx(0.0488, abs=1e-4)
+    assert hidden["synergy"] == pytest.approx(0.1556, abs=1e-4)
+    assert boolean_mixture_table("and+xor", reveal_gate=False).shape == (2, 2, 2)
+    with pytest.raises(ValueError, match="gates"):
+        boolean_mixture_table({"copy": 1})
+
+
+# ------------------------------------------------------ slow and gpu
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(BOOLEAN_MIXTURES))
+def test_boolean_mixture_proportions_match_exact_shares(name):
+    """Default DMIClassifier on 10,000 samples: shares within 5 points of the
+    exact BROJA shares (measured: within 2 points on seed 0, ~20 s each)."""
+    exact = broja_decomposition(boolean_mixture_table(name))[ATOMS]
+    exact_shares = exact / exact.sum()
+    X, y = make_boolean_mixture(name, n_samples=10000, random_state=0)
+    clf = DMIClassifier(modalities=WIDTH, random_state=0).fit(X, y)
+    diff = (clf.interaction_proportions_ - exact_shares).abs()
+    table = pd.DataFrame({"dmi": clf.interaction_proportions_, "exact": exact_shares})
+    assert diff.max() < 0.05, table
+    Xt, yt = make_boolean_mixture(name, n_samples=2000, random_state=1)
+    assert clf.score(Xt, yt) > 0.98
+
+
+@pytest.mark.slow
+def test_per_sample_values_follow_the_interaction_type():
+    """DMIClassifier(common_dim=4) on the R+U+S mixture: each column of transform
+    is largest, on average, on the samples of its own type (measured on seed
+    0, bits: redundancy 0.76 on R samples, unique_1 0.85 on U1 samples,
+    unique_2 0.88 on U2 samples, synergy 0.79 on S samples; every other
+    entry below 0.2)."""
+    X, y, types = make_interaction_mixture("R+U+S", n_samples=5000, random_state=0)
+    clf = DMIClassifier(modalities=WIDTH, common_dim=4, random_state=0)
+    clf.fit(X[:4000], y[:4000])
+    assert clf.score(X[4000:], y[4000:]) > 0.95
+    means = pd.DataFrame(clf.transform(X), columns=ATOMS).groupby(types).mean()
+    for atom in ATOMS:
+        assert means.loc[atom].idxmax() == atom, means
+        assert means.loc[atom, atom] > 0.5, means
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+@pytest.mark.parametrize(
+    "cls", [DMIClassifier, JointFusionClassifier, EnsembleFusionClassifier]
+)
+def test_cuda_smoke(cls, mixture):
+    X, y, _ = mixture
+    params = SMALL_DMI if cls is DMIClassifier else {**SMALL, "max_epochs": 3}
+    clf = cls(modalities=WIDTH, random_state=0, **params).fit(X, y)
+    assert clf.device_ == "cuda"
+    assert next(clf.net_.module_.parameters()).is_cuda
+    proba = clf.predict_proba(X)
+    assert isinstance(proba, np.ndarray) and proba.shape == (X.shape[0], 2)
+    if cls is DMIClassifier:
+        assert isinstance(clf.transform(X), np.ndarray)
+    # A CUDA-fitted estimator unpickles and predicts (skorch maps to the
+    # available device).
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(restored.predict_proba(X), proba, atol=1e-6)
