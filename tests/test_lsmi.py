@@ -21,7 +21,7 @@ import torch
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
-from sklearn.model_selection import KFold
+from sklearn.model_selection import KFold, RepeatedStratifiedKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_pid import LSMIEstimator
@@ -161,16 +161,30 @@ def test_fit_transform_equals_fit_then_transform(small_fit):
     np.testing.assert_allclose(again, est.transform(X), atol=1e-12)
 
 
-def test_training_rows_get_out_of_fold_values(small_fit):
-    """A fitting row is evaluated by the fold model that did not see it."""
-    est, X, y, _, _ = small_fit
-    assert len(est.models_) == 3
-    oof = est.interactions(X, y)
+def test_training_rows_get_out_of_fold_values():
+    """Each fitting row is evaluated by the model of the fold that held it out."""
+    X, y, _, _ = _split_toy(2, 0.5)
+    keep = np.concatenate([np.flatnonzero(y == c)[:300] for c in (0, 1)])
+    X, y = X[keep], y[keep]  # balanced, so every fold has the global prior
+    folds = StratifiedKFold(3)
+    est = _plugin_estimator(modalities=2, cv=folds).fit(X, y)
+    oof = est.interactions(X, y, return_terms=True)
+    for train, test in folds.split(X, y):
+        alone = _plugin_estimator(modalities=2, cv=None).fit(X[train], y[train])
+        expected = alone.interactions(X[test], y[test], return_terms=True)
+        np.testing.assert_allclose(oof.iloc[test], expected, atol=1e-8)
+    # Row-wise recognition: permuting X permutes the values.
     perm = np.random.RandomState(0).permutation(len(y))
-    np.testing.assert_allclose(est.interactions(X[perm], y[perm]), oof.to_numpy()[perm])
-    # The fold-average models give different (in-sample) values on these rows.
-    shifted = X + 1e-9
-    assert not np.allclose(est.interactions(shifted, y), oof)
+    np.testing.assert_allclose(est.interactions(X[perm], y[perm]), oof.iloc[perm, :4])
+
+
+def test_duplicated_fitting_rows_share_their_values():
+    X, y, _, _ = _split_toy(2, 0.5)
+    X, y = np.vstack([X, X[:100]]), np.concatenate([y, y[:100]])
+    est = _plugin_estimator(modalities=2, cv=2).fit(X, y)
+    values = est.interactions(X, y)
+    np.testing.assert_allclose(values.iloc[:100], values.iloc[-100:])
+    assert values.redundancy.mean() == pytest.approx(est.redundancy_, abs=1e-10)
 
 
 def test_transform_is_the_posterior_expectation(small_fit):
@@ -205,14 +219,37 @@ def test_predict_score_and_pipeline(small_fit):
 
 
 def test_shift_adjustment_reproduces_the_papers_means():
-    X, y, _, _ = _split_toy(2, 0.5)
+    X, y, X_test, y_test = _split_toy(2, 0.5)
     est = _plugin_estimator(modalities=2, adjust="shift").fit(X, y)
     raw = _plugin_estimator(modalities=2).fit(X, y)
     assert est.redundancy_ == pytest.approx(min(est.mi_1_, est.mi_2_), abs=1e-10)
     assert est.unique_1_ == pytest.approx(est.mi_1_ - est.redundancy_, abs=1e-10)
     assert est.synergy_ == pytest.approx(est.mi_joint_ - max(est.mi_1_, est.mi_2_))
     assert est.shift_ == pytest.approx(raw.shift_)
-    assert raw.redundancy_ + raw.shift_ == pytest.approx(est.redundancy_)
+    # Per sample: r and s move by +shift_, the uniquenesses by -shift_, so the
+    # identities still hold; transform moves the same way.
+    got, base = est.interactions(X_test, y_test, True), raw.interactions(X_test, y_test)
+    step = np.broadcast_to(np.array([1, -1, -1, 1]) * raw.shift_, base.shape)
+    np.testing.assert_allclose(got[ATOMS] - base, step)
+    np.testing.assert_allclose(got.redundancy + got.unique_1, got.i_1, atol=1e-12)
+    np.testing.assert_allclose(est.transform(X_test) - raw.transform(X_test), step)
+    assert est.interactions(X, y).mean().to_numpy() == pytest.approx(
+        est.decomposition_.to_numpy(), abs=1e-10
+    )
+
+
+def test_cross_fitting_folds_are_checked_before_fitting():
+    X, y, _, _ = _split_toy(2, 0.5)
+    y_rare = y.copy()
+    y_rare[:3] = 2  # a class of 3 samples
+    with pytest.warns(UserWarning, match="fewer than 5 samples"):
+        with pytest.raises(ValueError, match="at least 5 samples of every class"):
+            _plugin_estimator(modalities=2, cv=5).fit(X, y_rare)
+    overlapping = RepeatedStratifiedKFold(n_splits=2, n_repeats=2, random_state=0)
+    est = _plugin_estimator(modalities=2, cv=overlapping)
+    with pytest.raises(ValueError, match="exactly one test fold"):
+        est.fit(X, y)
+    assert not hasattr(est, "models_")
 
 
 def test_no_cross_fitting_and_custom_splitter():

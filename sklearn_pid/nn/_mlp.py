@@ -69,11 +69,11 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
     The default posterior of :class:`~sklearn_pid.LSMIEstimator` and
     :class:`~sklearn_pid.PIDBatch`. Features are standardised, then a
     :class:`skorch.NeuralNetClassifier` trains an :class:`MLP` with a linear
-    shortcut (so it is never worse than logistic regression by design) with
-    cross-entropy and AdamW. Training stops when the cross-entropy on a held-out
-    ``validation_fraction`` has not improved for ``patience`` epochs, and the
-    best weights are kept: this is what makes ``predict_proba`` a calibrated
-    posterior rather than an overconfident one.
+    shortcut (it can represent logistic regression exactly and extrapolates
+    linearly) with cross-entropy and AdamW. Training stops when the
+    cross-entropy on a held-out ``validation_fraction`` has not improved for
+    ``patience`` epochs, and the best weights are kept: this is what makes
+    ``predict_proba`` a calibrated posterior rather than an overconfident one.
 
     Parameters
     ----------
