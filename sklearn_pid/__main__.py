@@ -1,9 +1,15 @@
-"""Command-line entry point: ``sklearn-pid demo`` or ``python -m sklearn_pid demo``."""
+"""Command-line entry point: ``sklearn-pid demo`` / ``sklearn-pid estimate``.
+
+Also runnable as ``python -m sklearn_pid``.
+"""
 
 import argparse
+import ast
+import fnmatch
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import pandas as pd
 
@@ -159,6 +165,109 @@ def _run_demo(args):
     return 0
 
 
+#: Estimators that ``estimate`` can run, by the name given to ``--estimator``.
+ESTIMATORS = {
+    "pidcvx": PIDCVX,
+    "lsmi": LSMIEstimator,
+    "dmi": DMIClassifier,
+}
+
+
+class CommandError(Exception):
+    """A user error of the command line: printed, exit status 2."""
+
+
+def _read_table(path):
+    """A DataFrame from a CSV or Parquet file (by extension)."""
+    path = Path(path)
+    if not path.exists():
+        raise CommandError(f"no such file: {path}")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        try:
+            return pd.read_parquet(path)
+        except ImportError as error:
+            raise CommandError(
+                f"reading {path.name} needs pyarrow: pip install pyarrow"
+            ) from error
+    return pd.read_csv(path)
+
+
+def _select(frame, spec, what):
+    """Column names of ``frame`` matching a comma-separated list of names/globs."""
+    names = []
+    for pattern in (p.strip() for p in spec.split(",") if p.strip()):
+        matches = [c for c in frame.columns if fnmatch.fnmatchcase(str(c), pattern)]
+        if not matches:
+            raise CommandError(
+                f"{what}: no column matches {pattern!r}; columns are "
+                f"{', '.join(map(str, frame.columns[:20]))}"
+                + (" ..." if frame.shape[1] > 20 else "")
+            )
+        names += [c for c in matches if c not in names]
+    return names
+
+
+def _parse_params(items):
+    """``["n_bins=20", "discretizer=kmeans"]`` -> ``{"n_bins": 20, ...}``."""
+    params = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CommandError(f"--param expects NAME=VALUE, got {item!r}")
+        try:
+            params[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            params[key] = value  # a bare string such as kmeans
+    return params
+
+
+def _run_estimate(args):
+    try:
+        frame = _read_table(args.data)
+        cols1 = _select(frame, args.modality_1, "--modality-1")
+        cols2 = _select(frame, args.modality_2, "--modality-2")
+        targets = _select(frame, args.target, "--target")
+        if len(targets) != 1:
+            raise CommandError(f"--target matches {len(targets)} columns: {targets}")
+        (target,) = targets
+        overlap = set(cols1) & set(cols2) | {target} & set(cols1 + cols2)
+        if overlap:
+            raise CommandError(f"columns used twice: {sorted(map(str, overlap))}")
+        data = frame[cols1 + cols2 + [target]]
+        missing = data.columns[data.isna().any()].tolist()
+        if missing:
+            raise CommandError(
+                f"missing values in columns {missing}: drop or impute them first"
+            )
+        params = {"modalities": len(cols1), "base": args.base} | _parse_params(
+            args.param
+        )
+        if args.verbose:
+            params.setdefault("verbose", 1)
+        estimator = ESTIMATORS[args.estimator]().set_params(**params)
+        X, y = data[cols1 + cols2], data[target]
+        start = time.perf_counter()
+        estimator.fit(X, y)
+    except (CommandError, ValueError, TypeError) as error:
+        print(f"sklearn-pid estimate: error: {error}", file=sys.stderr)
+        return 2
+    seconds = time.perf_counter() - start
+    print(
+        f"{type(estimator).__name__} on {args.data}: {len(cols1)} + {len(cols2)} "
+        f"columns, target {target!r}, {len(data)} rows, in base {args.base:g} "
+        f"({seconds:.1f} s)"
+    )
+    print(estimator.decomposition_.to_string(float_format=lambda v: f"{v:.4f}"))
+    if args.output:
+        values = estimator.interactions(X, y)
+        if str(args.output).lower().endswith((".parquet", ".pq")):
+            values.to_parquet(args.output)
+        else:
+            values.to_csv(args.output, index=False)
+        print(f"per-sample interactions: {args.output}")
+    return 0
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-pid",
@@ -176,6 +285,45 @@ def _parser():
         help="seed of the data and the discretisers (default: 0)",
     )
     demo.set_defaults(handler=_run_demo)
+    estimate = commands.add_parser(
+        "estimate",
+        help="decompose the columns of a CSV or Parquet file",
+        description=(
+            "Fit an estimator on two groups of columns and a target column of a "
+            "table and print redundancy, uniqueness and synergy. Columns are "
+            "given as comma-separated names or glob patterns (e.g. 'top_*')."
+        ),
+    )
+    estimate.add_argument("data", help="CSV or Parquet file")
+    estimate.add_argument(
+        "--modality-1", required=True, help="columns of modality 1 (names/globs)"
+    )
+    estimate.add_argument(
+        "--modality-2", required=True, help="columns of modality 2 (names/globs)"
+    )
+    estimate.add_argument("--target", required=True, help="the label column")
+    estimate.add_argument(
+        "--estimator",
+        choices=sorted(ESTIMATORS),
+        default="pidcvx",
+        help="which estimator (default: pidcvx)",
+    )
+    estimate.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="an estimator parameter, e.g. --param n_bins=20 (repeatable)",
+    )
+    estimate.add_argument(
+        "--base", type=float, default=2.0, help="logarithm base (default: 2, bits)"
+    )
+    estimate.add_argument(
+        "--output", help="write per-sample interactions to this CSV/Parquet file"
+    )
+    estimate.add_argument(
+        "--verbose", action="store_true", help="progress bars while training"
+    )
+    estimate.set_defaults(handler=_run_estimate)
     return parser
 
 

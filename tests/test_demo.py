@@ -131,4 +131,4 @@ def test_module_is_runnable():
         text=True,
         check=True,
     )
-    assert "demo" in result.stdout
+    assert "demo" in result.stdout and "estimate" in result.stdout

@@ -1,0 +1,119 @@
+"""Tests of ``sklearn-pid estimate`` (the demo is tested in test_demo.py)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sklearn_pid import __main__ as cli
+from sklearn_pid.datasets import load_digits_halves, make_bitwise
+
+
+@pytest.fixture
+def and_csv(tmp_path):
+    X, y = make_bitwise("and", 4000, random_state=0)
+    path = tmp_path / "and.csv"
+    pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "label": y}).to_csv(path, index=False)
+    return path
+
+
+def test_estimate_prints_the_decomposition(and_csv, tmp_path, capsys):
+    out = tmp_path / "values.csv"
+    status = cli.main(
+        [
+            "estimate",
+            str(and_csv),
+            "--modality-1",
+            "x1",
+            "--modality-2",
+            "x2",
+            "--target",
+            "label",
+            "--param",
+            "discretizer=discrete",
+            "--output",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert printed.startswith("PIDCVX on ")
+    lines = dict(line.split() for line in printed.splitlines()[1:5])
+    # AND: R = 0.311, S = 0.5 bits up to sampling (see test_demo for the bounds).
+    assert float(lines["redundancy"]) == pytest.approx(0.311, abs=0.03)
+    assert float(lines["synergy"]) == pytest.approx(0.5, abs=0.03)
+    values = pd.read_csv(out)
+    assert values.shape == (4000, 4)
+    assert values["synergy"].mean() == pytest.approx(float(lines["synergy"]), abs=1e-4)
+
+
+def test_estimate_with_patterns_and_another_estimator(tmp_path, capsys):
+    X, y = load_digits_halves(as_frame=True)
+    frame = X.assign(digit=y)
+    path = tmp_path / "digits.csv"
+    frame.to_csv(path, index=False)
+    status = cli.main(
+        [
+            "estimate",
+            str(path),
+            "--modality-1",
+            "top_*",
+            "--modality-2",
+            "bottom_*",
+            "--target",
+            "digit",
+            "--estimator",
+            "pidcvx",
+            "--param",
+            "n_clusters=5",
+            "--param",
+            "random_state=0",
+            "--base",
+            "2.718281828459045",
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert status == 0
+    assert "32 + 32 columns, target 'digit', 1797 rows, in base 2.71828" in printed
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"--modality-1": "nope"}, "--modality-1: no column matches 'nope'"),
+        ({"--target": "x*"}, "--target matches 2 columns"),
+        ({"--modality-2": "x1"}, "columns used twice"),
+        ({"--param": "n_bins"}, "--param expects NAME=VALUE"),
+        ({"--param": "no_such_parameter=1"}, "no_such_parameter"),
+    ],
+)
+def test_estimate_errors_are_clear(and_csv, capsys, change, message):
+    args = {"--modality-1": "x1", "--modality-2": "x2", "--target": "label"}
+    args.update(change)
+    argv = ["estimate", str(and_csv)] + [v for kv in args.items() for v in kv]
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_estimate_rejects_missing_values_and_continuous_targets(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"a": rng.integers(0, 2, 100), "b": rng.integers(0, 2, 100)}
+    ).astype(float)
+    frame["y"] = rng.normal(size=100)
+    path = tmp_path / "bad.csv"
+    frame.to_csv(path, index=False)
+    argv = ["estimate", str(path), "--modality-1", "a", "--modality-2", "b"]
+    assert cli.main(argv + ["--target", "y"]) == 2
+    assert "y looks continuous" in capsys.readouterr().err
+    frame.loc[3, "a"] = np.nan
+    frame["y"] = rng.integers(0, 2, 100)
+    frame.to_csv(path, index=False)
+    assert cli.main(argv + ["--target", "y"]) == 2
+    assert "missing values in columns ['a']" in capsys.readouterr().err
+    assert (
+        cli.main(
+            ["estimate", str(tmp_path / "none.csv")] + argv[2:] + ["--target", "y"]
+        )
+        == 2
+    )
+    assert "no such file" in capsys.readouterr().err
