@@ -16,7 +16,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import ATOMS, LSMI_TERMS, DecompositionMixin
 from ._information import lsmi_atoms
-from ._posteriors import check_classifiers, fit_posteriors, log_posteriors
+from ._posteriors import (
+    POSTERIORS,
+    check_classifiers,
+    fit_posteriors,
+    log_posteriors,
+)
 from ._validation import encode_labels, validate_modalities
 from .nn import KNIFEDensity, MLPPosterior
 from .nn._knife import COVARIANCE_TYPES
@@ -433,39 +438,34 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
     def _fit_models(self, X1, X2, y_index, seed):
         """Fit the three posteriors and two densities on one training set."""
         rng = np.random.RandomState(seed)
-        default = MLPPosterior(
-            hidden_sizes=self.hidden_sizes,
-            max_epochs=self.max_epochs,
-            lr=self.lr,
-            batch_size=self.batch_size,
-            validation_fraction=self.validation_fraction,
-            patience=self.patience,
-            device=self.device_,
-            verbose=self.verbose,
-        )
+        default = MLPPosterior(hidden_sizes=self.hidden_sizes, **self._training())
         posteriors = fit_posteriors(self, default, X1, X2, y_index, rng)
-        models = dict(
-            zip(("classifier_1", "classifier_2", "classifier_joint"), posteriors)
-        )
+        models = dict(zip(POSTERIORS, posteriors))
         for name, X, support in zip(
             ("density_1", "density_2"), (X1, X2), self._density_support
         ):
             models[name] = self._fit_density(X[:, support], draw_seed(rng))
         return models
 
+    def _training(self):
+        """The flat training parameters shared by the default networks."""
+        return {
+            "max_epochs": self.max_epochs,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "validation_fraction": self.validation_fraction,
+            "patience": self.patience,
+            "device": self.device_,
+            "verbose": self.verbose,
+        }
+
     def _fit_density(self, X, seed):
         if self.density_estimator is None:
             density = KNIFEDensity(
                 n_kernels=self.n_kernels_,
                 covariance_type=self.covariance_type,
-                max_epochs=self.max_epochs,
-                lr=self.lr,
-                batch_size=self.batch_size,
-                validation_fraction=self.validation_fraction,
-                patience=self.patience,
-                device=self.device_,
                 random_state=seed,
-                verbose=self.verbose,
+                **self._training(),
             )
         else:
             density = clone(self.density_estimator)
@@ -581,10 +581,12 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
         The fold models' probabilities and densities are averaged, in log
         space so that confident posteriors keep their tails.
         """
-        names = ["classifier_1", "classifier_2", "classifier_joint"]
         n_classes = self.classes_.size
         log_post = logsumexp(
-            [log_posteriors([m[k] for k in names], X1, X2, n_classes) for m in models],
+            [
+                log_posteriors([m[k] for k in POSTERIORS], X1, X2, n_classes)
+                for m in models
+            ],
             axis=0,
         ) - math.log(len(models))
         if not densities:
