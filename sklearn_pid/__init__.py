@@ -4,6 +4,7 @@ Partial information decomposition (PID) estimators with the scikit-learn API.
 """
 
 from ._broja import SolverError
+from .batch import PIDBatch
 from .cvx import PIDCVX, broja_decomposition
 from .dmi import DMIClassifier, EnsembleFusionClassifier, JointFusionClassifier
 from .lsmi import LSMIEstimator
@@ -15,6 +16,7 @@ __all__ = [
     "EnsembleFusionClassifier",
     "JointFusionClassifier",
     "LSMIEstimator",
+    "PIDBatch",
     "PIDCVX",
     "SolverError",
     "broja_decomposition",

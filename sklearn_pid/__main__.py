@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .batch import PIDBatch
 from .cvx import PIDCVX
 from .datasets import (
     load_digits_halves,
@@ -49,6 +50,8 @@ FOOTER = (
     f"GMM: {GMM_SAMPLES} points, ||mu||=2, angle=pi/4, 50 uniform bins on [-5, 5].\n"
     "digits halves: top vs bottom half of scikit-learn's 8x8 digits "
     "(PIDCVX: 20 k-means clusters per half).\n"
+    "PIDBatch: the same GMM data, no binning (posteriors and alignment learned "
+    "by neural networks).\n"
     f"Gaussian views: {TOY_SAMPLES} samples of make_gaussian_modalities(n_classes=2, "
     "rho=0.5); LSMIEstimator values are means of out-of-fold per-sample values.\n"
     f"AND+XOR mixture: {MIXTURE_SAMPLES} samples of make_boolean_mixture('and+xor') "
@@ -84,6 +87,8 @@ def _demo_cases(seed):
         y,
         PIDCVX(modalities=32, discretizer="kmeans", n_clusters=20, random_state=seed),
     )
+    X, y = make_gaussian_mixture(GMM_SAMPLES, random_state=seed)
+    yield ("PIDBatch", "GMM", X, y, PIDBatch(random_state=seed))
     X, y = make_gaussian_modalities(TOY_SAMPLES, rho=0.5, random_state=seed)
     yield (
         "LSMIEstimator",
@@ -169,6 +174,7 @@ def _run_demo(args):
 ESTIMATORS = {
     "pidcvx": PIDCVX,
     "lsmi": LSMIEstimator,
+    "batch": PIDBatch,
     "dmi": DMIClassifier,
 }
 

@@ -76,6 +76,25 @@ def test_estimate_with_patterns_and_another_estimator(tmp_path, capsys):
     assert "32 + 32 columns, target 'digit', 1797 rows, in base 2.71828" in printed
 
 
+def test_estimate_with_pidbatch(tmp_path, capsys):
+    X, y = make_bitwise("xor", 2000, one_hot=True, random_state=0)
+    frame = pd.DataFrame(X, columns=["a0", "a1", "b0", "b1"]).assign(label=y)
+    path = tmp_path / "xor.csv"
+    frame.to_csv(path, index=False)
+    out = tmp_path / "values.csv"
+    argv = ["estimate", str(path), "--modality-1", "a*", "--modality-2", "b*"]
+    argv += ["--target", "label", "--estimator", "batch", "--output", str(out)]
+    for param in ("max_epochs=2", "classifier_max_epochs=30", "random_state=0"):
+        argv += ["--param", param]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("PIDBatch on ")
+    lines = dict(line.split() for line in printed.splitlines()[1:5])
+    # XOR: all of the 1 bit is synergy (test_batch checks this to 0.01 bits)
+    assert float(lines["synergy"]) == pytest.approx(1.0, abs=0.05)
+    assert pd.read_csv(out).shape == (2000, 4)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

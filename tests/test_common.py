@@ -8,6 +8,7 @@ from sklearn_pid import (
     EnsembleFusionClassifier,
     JointFusionClassifier,
     LSMIEstimator,
+    PIDBatch,
 )
 from sklearn_pid.nn import KNIFEDensity, MLPPosterior
 
@@ -17,6 +18,15 @@ from sklearn_pid.nn import KNIFEDensity, MLPPosterior
 ESTIMATORS = [
     PIDCVX(modalities=1, discretizer="quantile", n_bins=3, random_state=0),
     LSMIEstimator(modalities=1, max_epochs=3, cv=2, random_state=0),
+    PIDBatch(
+        modalities=1,
+        classifier_hidden_sizes=(8,),
+        classifier_max_epochs=3,
+        hidden_dim=8,
+        max_epochs=2,
+        batch_size=64,
+        random_state=0,
+    ),
     MLPPosterior(max_epochs=100, random_state=0),
     KNIFEDensity(n_kernels=2, max_epochs=3, random_state=0),
     # The fusion classifiers: small networks, batches of 32.
@@ -51,7 +61,14 @@ ESTIMATORS = [
     ),
 ]
 
-EXPECTED_FAILURES = {}
+EXPECTED_FAILURES = {
+    "PIDBatch": {
+        "check_methods_subset_invariance": (
+            "a sample's values are defined by its coupling with the other samples "
+            "passed with it (its batch), so a subset of X is coupled differently"
+        ),
+    },
+}
 
 
 def _expected_failed_checks(estimator):

@@ -1,0 +1,564 @@
+"""Tests of PIDBatch, its Sinkhorn projection and its dataset generator.
+
+Exact references: PIDCVX on the same samples (one-hot bitwise data, random
+discrete tables) and PIDCVX on a 50-bin histogram of 10^6 samples of the
+Gaussian mixture. Heavier fits (n = 10,000 at the default hyperparameters)
+are marked ``slow``; the default run uses small, fast fits and unit tests.
+
+Tolerances and where they come from:
+
+* 0.01 bits on the bitwise data and 0.03 on random tables: the issue's
+  acceptance criteria. Measured on this machine (seed 0, n = 10,000, default
+  hyperparameters): AND max |PIDBatch - PIDCVX| = 0.0006 bits.
+* Even with the exact posteriors and the exact batch-level optimum, coupling
+  batches of 256 samples without reweighting moves AND's atoms by 0.015 bits
+  (U1, U2 up, R down); with the reweighting of ``tilt_weights`` by 0.003.
+* The Gaussian mixture at pi/4 needs a deterministic matching of two finite
+  samples of continuous posteriors; the batch coupling cannot do that and
+  ``I_q`` stays about 0.02 bits high (the free-kernel optimum of single
+  batches of 256, found by 1500 Adam steps: 0.016 bits above ``I(X1;Y)``).
+  Measured PIDBatch error there: 0.022-0.023 bits (research code: 0.039).
+"""
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+
+from sklearn_pid import PIDBatch
+from sklearn_pid.cvx import PIDCVX
+from sklearn_pid.datasets import (
+    make_bitwise,
+    make_gaussian_mixture,
+    make_latent_modalities,
+)
+from sklearn_pid.nn._sinkhorn import (
+    consistent_targets,
+    coupling_terms,
+    information_features,
+    sinkhorn,
+    tilt_weights,
+)
+
+ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
+
+#: Small and fast: enough for XOR / redundant bits at n = 2000.
+FAST = {"classifier_max_epochs": 40, "max_epochs": 3, "random_state": 0}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """One intra-op thread: on a shared 2-core machine, two spinning OpenMP
+    threads make small networks ~5x slower (measured)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def _fit(X, y, **params):
+    return PIDBatch(**{**FAST, **params}).fit(X, y)
+
+
+# --------------------------------------------------------------- Sinkhorn
+
+
+def _random_problem(n_classes=3, m=64, m2=48, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    log_kernel = torch.randn(n_classes, m, m2, generator=g, dtype=torch.float64)
+    p1 = torch.softmax(torch.randn(m, n_classes, generator=g, dtype=torch.float64), 1)
+    p2 = torch.softmax(torch.randn(m2, n_classes, generator=g, dtype=torch.float64), 1)
+    w1 = torch.full((m,), 1 / m, dtype=torch.float64)
+    w2 = torch.full((m2,), 1 / m2, dtype=torch.float64)
+    return log_kernel, consistent_targets(w1, p1, w2, p2)
+
+
+def test_consistent_targets_have_equal_mass_per_label():
+    _, (rows, cols) = _random_problem()
+    np.testing.assert_allclose(rows.sum(1), cols.sum(1), rtol=1e-12)
+    assert float(rows.sum()) == pytest.approx(1.0)
+
+
+def test_sinkhorn_meets_both_marginals():
+    log_kernel, (rows, cols) = _random_problem()
+    log_q, residual, n_iter = sinkhorn(log_kernel, rows, cols, tol=1e-8, max_iter=5000)
+    q = log_q.exp()
+    assert n_iter < 5000
+    assert float(residual.max()) < 1e-8
+    # relative L1 error of the rows is the stopping rule; columns are exact
+    rel = (q.sum(2) - rows).abs().sum(1) / rows.sum(1)
+    assert float(rel.max()) < 1e-8
+    np.testing.assert_allclose(q.sum(1), cols, rtol=1e-10, atol=1e-15)
+    # the iterations were checked every 10 only
+    assert n_iter % 10 == 0
+
+
+def test_sinkhorn_is_vectorised_over_labels():
+    log_kernel, (rows, cols) = _random_problem()
+    together, _, _ = sinkhorn(log_kernel, rows, cols, tol=1e-10, max_iter=3000)
+    for y in range(log_kernel.shape[0]):
+        alone, _, _ = sinkhorn(
+            log_kernel[y : y + 1], rows[y : y + 1], cols[y : y + 1], 1e-10, 3000
+        )
+        np.testing.assert_allclose(together[y].exp(), alone[0].exp(), atol=1e-12)
+
+
+def test_over_relaxation_converges_to_the_same_projection_faster():
+    # a sharp kernel: plain Sinkhorn contracts slowly there
+    log_kernel, (rows, cols) = _random_problem()
+    log_kernel = log_kernel * 16  # measured: 320 plain iterations, 120 relaxed
+    plain, res_p, it_p = sinkhorn(
+        log_kernel, rows, cols, tol=1e-7, max_iter=20_000, accelerate=False
+    )
+    fast, res_f, it_f = sinkhorn(log_kernel, rows, cols, tol=1e-7, max_iter=20_000)
+    assert float(res_p.max()) < 1e-7 and float(res_f.max()) < 1e-7
+    # both meet the marginals to 1e-7, so the (unique) projections agree
+    np.testing.assert_allclose(fast.exp(), plain.exp(), atol=1e-6)
+    assert it_f < it_p / 2, (it_f, it_p)
+
+
+def test_sinkhorn_reports_the_cap():
+    log_kernel, (rows, cols) = _random_problem()
+    _, residual, n_iter = sinkhorn(log_kernel * 5, rows, cols, tol=1e-12, max_iter=3)
+    assert n_iter == 3
+    assert float(residual.max()) > 1e-12  # the cap, not the tolerance, stopped it
+
+
+def test_sinkhorn_handles_extreme_targets():
+    # a label with almost no mass and a near-zero posterior stay finite
+    log_kernel, (rows, cols) = _random_problem(n_classes=2)
+    rows = rows.clone()
+    cols = cols.clone()
+    rows[1] *= 1e-20
+    cols[1] *= 1e-20
+    log_q, residual, _ = sinkhorn(log_kernel, rows, cols, tol=1e-6, max_iter=2000)
+    assert torch.isfinite(log_q).all()
+    assert float(residual.max()) < 1e-6
+
+
+def test_truncated_unrolling_gives_the_same_projection_and_a_gradient():
+    log_kernel, (rows, cols) = _random_problem()
+    log_kernel = log_kernel.clone().requires_grad_(True)
+    full, _, _ = sinkhorn(log_kernel, rows, cols, tol=1e-9, max_iter=2000)
+    cut, _, _ = sinkhorn(log_kernel, rows, cols, tol=1e-9, max_iter=2000, unroll=5)
+    np.testing.assert_allclose(full.exp().detach(), cut.exp().detach(), atol=1e-9)
+    lp = torch.log(rows.sum(1))
+    coupling_terms(cut, lp)[2].backward()
+    assert log_kernel.grad is not None and torch.isfinite(log_kernel.grad).all()
+
+
+def test_coupling_terms_of_the_independent_coupling():
+    # with a flat kernel q(i, j, y) = r_i(y) c_j(y) / t(y): check against numpy
+    _, (rows, cols) = _random_problem(n_classes=2, m=5, m2=4)
+    log_q, _, _ = sinkhorn(
+        torch.zeros(2, 5, 4, dtype=torch.float64), rows, cols, 1e-13, 5000
+    )
+    r, c = rows.numpy(), cols.numpy()
+    t = r.sum(1)
+    q = r[:, :, None] * c[:, None, :] / t[:, None, None]
+    np.testing.assert_allclose(log_q.exp(), q, atol=1e-12)
+    prior = np.array([0.3, 0.7])
+    post = q / q.sum(0, keepdims=True)
+    point = np.log(post / prior[:, None, None])
+    g1, g2, info = coupling_terms(log_q, torch.log(torch.tensor(prior)))
+    assert float(info) == pytest.approx(float((q * point).sum()), abs=1e-12)
+    g1_np = (q / q.sum(2, keepdims=True) * point).sum(2).T
+    np.testing.assert_allclose(g1, g1_np, atol=1e-12)
+    g2_np = (q / q.sum(1, keepdims=True) * point).sum(1).T
+    np.testing.assert_allclose(g2, g2_np, atol=1e-12)
+
+
+def test_tilt_weights_match_the_targets():
+    g = torch.Generator().manual_seed(1)
+    proba = torch.softmax(torch.randn(256, 3, generator=g, dtype=torch.float64), 1)
+    prior = torch.tensor([0.2, 0.3, 0.5], dtype=torch.float64)
+    lp = torch.log(prior)
+    features = information_features(proba, lp)
+    target = torch.cat([prior, features[:, -1:].mean(0) * 0.9])
+    w = tilt_weights(features, target)
+    assert float(w.sum()) == pytest.approx(1.0)
+    np.testing.assert_allclose(w @ features, target, atol=1e-5)
+    # already satisfied: uniform weights
+    w0 = tilt_weights(proba, proba.mean(0))
+    np.testing.assert_allclose(w0, 1 / 256, rtol=1e-6)
+
+
+def test_tilt_weights_stay_finite_when_infeasible():
+    proba = torch.tensor([[0.9, 0.1], [0.8, 0.2]], dtype=torch.float64)
+    w = tilt_weights(proba, torch.tensor([0.3, 0.7], dtype=torch.float64))
+    assert torch.isfinite(w).all() and float(w.sum()) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------ small fits
+
+
+@pytest.fixture(scope="module")
+def xor_fit():
+    X, y = make_bitwise("xor", 2000, one_hot=True, random_state=0)
+    return X, y, _fit(X, y, modalities=2)
+
+
+@pytest.fixture(scope="module")
+def and_fit():
+    X, y = make_bitwise("and", 3000, one_hot=True, random_state=0)
+    return X, y, _fit(X, y, modalities=2)
+
+
+def test_xor_is_synergy(xor_fit):
+    X, y, est = xor_fit
+    ref = PIDCVX(modalities=2, discretizer="discrete").fit(X, y)
+    np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=0.01)
+    assert est.sinkhorn_cap_rate_ <= 0.05
+
+
+def test_and_small_sample_close_to_cvx(and_fit):
+    X, y, est = and_fit
+    ref = PIDCVX(modalities=2, discretizer="discrete").fit(X, y)
+    # fast settings, 3000 samples: looser than the slow 0.01 test
+    np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=0.02)
+
+
+def test_fitted_attributes(and_fit):
+    X, y, est = and_fit
+    assert list(est.decomposition_.index) == ATOMS
+    assert list(est.batch_std_.index) == ATOMS
+    assert (est.batch_std_ >= 0).all()
+    assert est.n_batches_ == math.ceil(3000 / 256)
+    assert est.device_ == "cpu"
+    assert est.classes_.tolist() == [0, 1]
+    np.testing.assert_allclose(est.prior_, np.bincount(y) / y.size)
+    assert 0 <= est.sinkhorn_cap_rate_ <= 1
+    assert est.sinkhorn_residual_ >= 0
+    assert est.n_epochs_ >= 1
+    history = est.net_.history
+    assert "sinkhorn_capped" in history[-1]["batches"][-1]
+
+
+def test_identities(and_fit):
+    X, y, est = and_fit
+    d = est.decomposition_
+    assert d["redundancy"] + d["unique_1"] == pytest.approx(est.mi_1_, abs=1e-10)
+    assert d["redundancy"] + d["unique_2"] == pytest.approx(est.mi_2_, abs=1e-10)
+    assert d.sum() == pytest.approx(est.mi_joint_, abs=1e-10)
+
+
+def test_interactions_mean_is_the_decomposition(and_fit):
+    X, y, est = and_fit
+    inter = est.interactions(X, y)
+    assert isinstance(inter, pd.DataFrame) and list(inter.columns) == ATOMS
+    assert inter.shape == (3000, 4)
+    np.testing.assert_allclose(inter.mean(), est.decomposition_, atol=1e-10)
+    # per-sample identities: r + u1 = i1, r + u2 = i2, sum = i12
+    post = np.log(est.classifiers_[0].predict_proba(X[:, :2])[np.arange(3000), y])
+    i1 = (post - np.log(est.prior_[y])) / np.log(2)
+    np.testing.assert_allclose(inter["redundancy"] + inter["unique_1"], i1, atol=1e-6)
+
+
+def test_transform_is_the_posterior_expectation(and_fit):
+    X, y, est = and_fit
+    T = est.transform(X)
+    assert T.shape == (3000, 4)
+    proba = est.predict_proba(X)
+    expected = sum(
+        proba[:, [k]] * est.interactions(X, np.full(3000, k)).to_numpy()
+        for k in range(2)
+    )
+    np.testing.assert_allclose(T, expected, atol=1e-10)
+    # close to, not equal to, the dataset values
+    np.testing.assert_allclose(T.mean(0), est.decomposition_, atol=0.02)
+
+
+def test_fit_transform_equals_fit_then_transform():
+    X, y = make_bitwise("redundant", 800, one_hot=True, random_state=0)
+    est = PIDBatch(modalities=2, **FAST)
+    np.testing.assert_array_equal(
+        clone(est).fit_transform(X, y), clone(est).fit(X, y).transform(X)
+    )
+
+
+def test_determinism():
+    X, y = make_bitwise("and", 800, one_hot=True, random_state=0)
+    a = _fit(X, y, modalities=2)
+    b = _fit(X, y, modalities=2)
+    np.testing.assert_array_equal(a.decomposition_, b.decomposition_)
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+
+
+def test_output_api(and_fit):
+    X, y, est = and_fit
+    assert est.get_feature_names_out().tolist() == ATOMS
+    proba = est.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-6)
+    assert (est.predict(X) == y).mean() > 0.7
+    score = est.score(X, y)
+    assert score == pytest.approx(est.mi_joint_, abs=1e-9)
+    out = clone(est).set_output(transform="pandas").fit(X, y).transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ATOMS
+
+
+def test_dataframe_modalities_and_pickle(xor_fit):
+    X, y, _ = xor_fit
+    df = pd.DataFrame(X[:600], columns=["a0", "a1", "b0", "b1"])
+    est = _fit(df, y[:600], modalities=(["a0", "a1"], ["b0", "b1"]))
+    inter = est.interactions(df, y[:600])
+    assert inter.index.equals(df.index)
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.transform(df), est.transform(df))
+
+
+def test_swapping_modalities_swaps_the_unique_parts():
+    X, y = make_bitwise("unique_1", 2000, one_hot=True, random_state=0)
+    a = _fit(X, y, modalities=2)
+    b = _fit(X[:, [2, 3, 0, 1]], y, modalities=2)
+    assert a.unique_1_ == pytest.approx(1.0, abs=0.02)
+    assert b.unique_2_ == pytest.approx(a.unique_1_, abs=0.02)
+    assert b.unique_1_ == pytest.approx(a.unique_2_, abs=0.02)
+    assert b.redundancy_ == pytest.approx(a.redundancy_, abs=0.02)
+
+
+def test_base_e_gives_nats(xor_fit):
+    X, y, est = xor_fit
+    nats = _fit(X, y, modalities=2, base=math.e)
+    np.testing.assert_allclose(
+        nats.decomposition_, est.decomposition_ * np.log(2), rtol=1e-6, atol=1e-9
+    )
+
+
+def test_user_classifiers():
+    X, y = make_latent_modalities("redundancy", 1500, n_features_1=10, random_state=0)
+    est = _fit(
+        X,
+        y,
+        modalities=10,
+        classifier_1=LogisticRegression(C=10),
+        classifier_2=LogisticRegression(C=10),
+        classifier_joint=LogisticRegression(C=10),
+    )
+    assert isinstance(est.classifiers_[0], LogisticRegression)
+    assert est.redundancy_ == est.decomposition_.max()
+
+
+# -------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize(
+    "X, y, message",
+    [
+        (np.full((20, 2), np.nan), np.arange(20) % 2, "NaN"),
+        (np.random.RandomState(0).rand(20, 2), np.zeros(20), "only one class"),
+        (np.random.RandomState(0).rand(20, 2), np.linspace(0, 1, 20), "continuous"),
+        (np.random.RandomState(0).rand(20, 2), np.arange(19) % 2, "inconsistent"),
+        (np.c_[np.ones(20), np.arange(20.0)], np.arange(20) % 2, "constant"),
+        (np.random.RandomState(0).rand(20, 3), np.arange(20) % 2, "modalities"),
+    ],
+)
+def test_bad_input(X, y, message):
+    with pytest.raises(ValueError, match=message):
+        PIDBatch(**FAST).fit(X, y)
+
+
+def test_bad_parameters():
+    X, y = make_bitwise("and", 100, random_state=0)
+    with pytest.raises(ValueError, match="base"):
+        PIDBatch(base=1).fit(X, y)
+    with pytest.raises(ValueError, match="batch_size"):
+        PIDBatch(batch_size=0).fit(X, y)
+    with pytest.raises(ValueError, match="classifier_1"):
+        PIDBatch(classifier_1="logistic").fit(X, y)
+
+
+def test_bad_input_after_fit(xor_fit):
+    X, y, est = xor_fit
+    with pytest.raises(ValueError, match="not seen in fit"):
+        est.interactions(X[:10], np.full(10, 7))
+    with pytest.raises(ValueError, match="one label per sample"):
+        est.interactions(X[:10], y[:9])
+    with pytest.raises(ValueError, match="features"):
+        est.transform(X[:, :3])
+
+
+def test_rare_class_warns():
+    X, y = make_bitwise("and", 300, one_hot=True, random_state=0)
+    y = y.copy()
+    y[:] = 0
+    y[:3] = 1
+    with pytest.warns(UserWarning, match="fewer than 5"):
+        _fit(X, y, modalities=2, max_epochs=1, classifier_max_epochs=2)
+
+
+# ---------------------------------------------------- generative datasets
+
+
+def test_make_latent_modalities_shapes_and_labels():
+    X, y = make_latent_modalities(
+        ("redundancy", "synergy"), 500, n_features_1=6, n_features_2=9, random_state=0
+    )
+    assert X.shape == (500, 15) and y.dtype == np.int64
+    assert set(np.unique(y)) == {0, 1, 2, 3}
+    X2, y2 = make_latent_modalities(
+        ("redundancy", "synergy"), 500, n_features_1=6, n_features_2=9, random_state=0
+    )
+    np.testing.assert_array_equal(X, X2)
+    with pytest.raises(ValueError, match="interaction"):
+        make_latent_modalities("nothing")
+    with pytest.raises(ValueError, match="noise"):
+        make_latent_modalities(noise=-1)
+
+
+def test_make_latent_modalities_labels_follow_the_design():
+    # a linear probe on each modality recovers exactly the bits it should see
+    for kind, seen in [
+        ("redundancy", (1, 1)),
+        ("unique_1", (1, 0)),
+        ("unique_2", (0, 1)),
+        ("synergy", (0, 0)),
+    ]:
+        X, y = make_latent_modalities(kind, 3000, random_state=1)
+        for k, cols in enumerate((slice(0, 20), slice(20, 40))):
+            acc = LogisticRegression(C=100, max_iter=2000).fit(X[:, cols], y)
+            assert (acc.score(X[:, cols], y) > 0.97) == bool(seen[k]), (kind, k)
+
+
+def test_latent_redundancy_small_fit():
+    X, y = make_latent_modalities("redundancy", 2000, random_state=0)
+    est = _fit(X, y, modalities=20)
+    assert est.decomposition_.idxmax() == "redundancy"
+
+
+# ------------------------------------------------------------------ slow
+
+
+BITWISE = ["and", "or", "xor", "redundant", "unique_1"]
+
+
+def _report(name, got, ref):
+    """Printed with ``-rP``: the measured values quoted in the report."""
+    err = np.abs(np.asarray(got) - np.asarray(ref)).max()
+    print(
+        f"{name}: PIDBatch {np.round(got, 4).tolist()} reference "
+        f"{np.round(ref, 4).tolist()} max error {err:.4f}"
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gate", BITWISE)
+def test_bitwise_within_001_bits_of_cvx(gate):
+    X, y = make_bitwise(gate, 10_000, one_hot=True, random_state=0)
+    ref = PIDCVX(modalities=2, discretizer="discrete").fit(X, y)
+    est = PIDBatch(modalities=2, random_state=0).fit(X, y)
+    _report(gate, est.decomposition_, ref.decomposition_)
+    np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=0.01)
+    assert est.sinkhorn_cap_rate_ <= 0.05
+
+
+def _random_table_samples(seed, n=10_000):
+    rng = np.random.RandomState(seed)
+    n1, n2, ny = rng.randint(2, 5), rng.randint(2, 5), rng.randint(2, 4)
+    p = rng.dirichlet(np.ones(n1 * n2 * ny)).reshape(n1, n2, ny)
+    cells = rng.choice(p.size, size=n, p=p.ravel())
+    a, b, y = np.unravel_index(cells, p.shape)
+    X = np.hstack([np.eye(n1)[a], np.eye(n2)[b]]).astype(float)
+    return X, y, n1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_tables_within_003_bits_of_cvx(seed):
+    X, y, n1 = _random_table_samples(seed)
+    ref = PIDCVX(modalities=n1, discretizer="discrete").fit(X, y)
+    est = PIDBatch(modalities=n1, random_state=0).fit(X, y)
+    _report(f"table {seed}", est.decomposition_, ref.decomposition_)
+    np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=0.03)
+
+
+GMM_ANGLES = [0.0, np.pi / 8, np.pi / 4]
+
+
+@pytest.fixture(scope="module")
+def gmm_reference():
+    """PIDCVX on 50 uniform bins over [-5, 5]^2 of 10^6 samples, per angle
+    (about 10 s each)."""
+    out = {}
+    for angle in GMM_ANGLES:
+        X, y = make_gaussian_mixture(1_000_000, angle=angle, random_state=12345)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
+        out[angle] = est.decomposition_
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "angle",
+    [
+        0.0,
+        np.pi / 8,
+        pytest.param(
+            np.pi / 4,
+            marks=pytest.mark.xfail(
+                reason="batch coupling bias at a deterministic matching: measured "
+                "max error 0.022-0.023 bits (see module docstring)",
+                strict=False,
+            ),
+        ),
+    ],
+)
+def test_gmm_within_002_bits_of_cvx(angle, gmm_reference):
+    X, y = make_gaussian_mixture(20_000, angle=angle, random_state=0)
+    est = PIDBatch(random_state=0).fit(X, y)
+    _report(f"gmm {angle:.3f}", est.decomposition_, gmm_reference[angle])
+    np.testing.assert_allclose(est.decomposition_, gmm_reference[angle], atol=0.02)
+
+
+@pytest.mark.slow
+def test_gmm_quarter_pi_within_003_bits_of_cvx(gmm_reference):
+    # the measured bias of the batch coupling there is ~0.02 bits (docstring)
+    X, y = make_gaussian_mixture(20_000, angle=np.pi / 4, random_state=0)
+    est = PIDBatch(random_state=0).fit(X, y)
+    ref = gmm_reference[np.pi / 4]
+    np.testing.assert_allclose(est.decomposition_, ref, atol=0.03)
+    assert abs(est.unique_1_ - est.unique_2_) <= 0.02
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["redundancy", "unique_1", "unique_2", "synergy"])
+def test_latent_datasets_dominant_term(kind):
+    X, y = make_latent_modalities(kind, 10_000, random_state=0)
+    est = PIDBatch(modalities=20, random_state=0).fit(X, y)
+    d = est.decomposition_
+    print(kind, d.round(4).tolist(), round(est.mi_joint_, 4))
+    assert d.idxmax() == kind
+    # the designed term holds most of the (exactly 1 bit of) information
+    assert d[kind] >= 0.6 * est.mi_joint_, d.to_dict()
+
+
+@pytest.mark.slow
+def test_latent_mixture():
+    X, y = make_latent_modalities(("redundancy", "unique_1"), 10_000, random_state=0)
+    est = PIDBatch(modalities=20, random_state=0).fit(X, y)
+    d = est.decomposition_
+    assert d["redundancy"] > 0.6 and d["unique_1"] > 0.6, d.to_dict()
+
+
+# ------------------------------------------------------------------- GPU
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_fit_matches_cpu_closely():
+    X, y = make_bitwise("xor", 2000, one_hot=True, random_state=0)
+    est = PIDBatch(modalities=2, device="cuda", **FAST).fit(X, y)
+    assert est.device_ == "cuda"
+    assert est.synergy_ == pytest.approx(1.0, abs=0.02)
+    T = est.transform(X)
+    assert isinstance(T, np.ndarray) and T.shape == (2000, 4)
+    # a CUDA-fitted estimator pickles; its arrays are NumPy
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_allclose(again.transform(X), T)
