@@ -139,7 +139,9 @@ def plot(table, path):
 
 def main(argv=None):
     """Print the search table; save the plot with ``--out``. Returns 0."""
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    # split("\n")[0], not splitlines()[0]: the docs' gallery (sphinx-gallery)
+    # runs this script with __doc__ == "".
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
     parser.add_argument("--out", help="PNG file for a bar chart (needs matplotlib)")
     parser.add_argument("--cv", type=int, default=3, help="folds (default: 3)")
     parser.add_argument(

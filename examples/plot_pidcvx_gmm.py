@@ -228,7 +228,9 @@ def plot(table, path):
 
 def main(argv=None):
     """Print the table and save the plot. Returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    # split("\n")[0], not splitlines()[0]: the docs' gallery (sphinx-gallery)
+    # runs this script with __doc__ == "".
+    parser = argparse.ArgumentParser(description=__doc__.strip().split("\n")[0])
     parser.add_argument(
         "--out",
         default="pidcvx_gmm.png",
