@@ -16,7 +16,7 @@ from sklearn.base import clone
 from ._base import ATOMS
 
 
-def quantify_model(model, X, estimator):
+def quantify_model(model, X, estimator, *, name=None):
     """Decompose what a fitted model captured: PID of ``(x1, x2, model.predict(x))``.
 
     Parameters
@@ -29,12 +29,16 @@ def quantify_model(model, X, estimator):
         Unfitted or fitted; it is cloned, then fitted on the model's
         predictions (e.g. :class:`~sklearn_pid.PIDCVX`,
         :class:`~sklearn_pid.LSMIEstimator`).
+    name : str or None, default=None
+        Name of the returned Series (the row label in
+        :func:`~sklearn_pid.plotting.plot_decompositions`); None uses the
+        model's class name, which does not tell two pipelines apart.
 
     Returns
     -------
     pandas.Series
         ``redundancy, unique_1, unique_2, synergy`` of the model's predictions,
-        in the estimator's ``base``.
+        in the estimator's ``base``, named ``name``.
 
     Examples
     --------
@@ -57,11 +61,11 @@ def quantify_model(model, X, estimator):
             "information to decompose."
         )
     fitted = clone(estimator).fit(X, predictions)
-    return fitted.decomposition_.rename(type(model).__name__)
+    return fitted.decomposition_.rename(name or type(model).__name__)
 
 
 def pid_agreement(dataset_decomposition, model_decomposition):
-    """The PID agreement of a model with a dataset (Liang et al., eq. 6).
+    """The PID agreement of a model with a dataset (Liang et al., equation 6).
 
     ``alpha = sum_I  I_D_hat * I_f`` over ``I`` in ``(R, U1, U2, S)``, where
     ``I_D_hat`` are the dataset's interactions normalised to sum 1 (negative

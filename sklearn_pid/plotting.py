@@ -54,7 +54,7 @@ def plot_decompositions(decompositions, ax=None, title=None):
     frame = _as_frame(decompositions)
     plt = _pyplot()
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 * len(frame) + 3, 4))
+        _, ax = plt.subplots(figsize=(1.2 * len(frame) + 4, 4), layout="constrained")
     positions = np.arange(len(frame))
     up = np.zeros(len(frame))
     down = np.zeros(len(frame))
@@ -67,7 +67,9 @@ def plot_decompositions(decompositions, ax=None, title=None):
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(positions, [str(i) for i in frame.index])
     ax.set_ylabel("information")
-    ax.legend(loc="best", fontsize="small")
+    # outside the axes, right of the bars: "best" can cover a bar of the
+    # same height as the others
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
     if title is not None:
         ax.set_title(title)
     return ax

@@ -37,7 +37,9 @@ def test_quantify_model_decomposes_the_predictions():
     assert stump_values.name == "DecisionTreeClassifier"
     # The full tree reproduces y, so its decomposition is the data's.
     data = PIDCVX().fit(X, y).decomposition_
-    np.testing.assert_allclose(quantify_model(tree, X, estimator), data, atol=1e-9)
+    named = quantify_model(tree, X, estimator, name="full tree")
+    np.testing.assert_allclose(named, data, atol=1e-9)
+    assert named.name == "full tree"
     assert not hasattr(estimator, "decomposition_")  # cloned, not fitted
 
 

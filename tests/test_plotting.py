@@ -43,6 +43,10 @@ def test_stacked_bars_one_per_decomposition_and_atom(and_fit):
     assert [t.get_text() for t in ax.get_xticklabels()] == ["AND", "model"]
     assert ax.get_title() == "two"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ATOMS
+    # The legend sits right of the axes, where it cannot cover a bar.
+    ax.figure.canvas.draw()
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1 - 1
     # The negative unique_1 of "model" hangs below zero.
     bar = ax.containers[1].patches[1]
     assert bar.get_y() == pytest.approx(0.0) and bar.get_height() == pytest.approx(-0.1)
