@@ -584,12 +584,15 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         """
         n_samples, n_classes = packed.shape[0], self.classes_.size
         module = self.net_.module_
+        # the net's device, not device_: skorch moves a CUDA-fitted net to the
+        # CPU when it is unpickled on a machine without CUDA
+        device = self.net_.device
         module.eval()
         log_prior = torch.as_tensor(
-            np.log(self.prior_), dtype=torch.float32, device=self.device_
+            np.log(self.prior_), dtype=torch.float32, device=device
         )
         info_targets = torch.as_tensor(
-            self.info_targets_, dtype=torch.float32, device=self.device_
+            self.info_targets_, dtype=torch.float32, device=device
         )
         iq = np.empty((n_samples, n_classes))
         batch_index = np.empty(n_samples, dtype=np.int64)
@@ -597,7 +600,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         batches = self._batches(packed)
         with torch.inference_mode():
             for b, rows in enumerate(batches):
-                batch = torch.as_tensor(packed[rows], device=self.device_)
+                batch = torch.as_tensor(packed[rows], device=device)
                 result = project_batch(
                     *module(batch),
                     log_prior,

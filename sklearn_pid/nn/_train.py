@@ -2,6 +2,7 @@
 
 import contextlib
 import copy
+import threading
 
 import numpy as np
 import torch
@@ -16,6 +17,12 @@ MIN_VALID_SAMPLES = 20
 #: thread: for small networks, thread synchronisation costs more than it saves,
 #: and on a busy machine spinning threads make it several times slower.
 SMALL_STEP_FLOPS = 5_000_000
+
+#: torch's global generator and CPU thread count belong to the process: threads
+#: that train or run networks at the same time (joblib's "threading" backend,
+#: Dask workers with several threads) take turns in the blocks that set them,
+#: so that every fit draws from its own seed.
+_TORCH_STATE_LOCK = threading.RLock()
 
 
 def resolve_device(device):
@@ -56,7 +63,7 @@ def torch_seed(seed, device="cpu"):
     devices = []
     if str(device).startswith("cuda"):
         devices = [torch.device(device).index or 0]
-    with torch.random.fork_rng(devices=devices):
+    with _TORCH_STATE_LOCK, torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
 
@@ -74,12 +81,13 @@ def cpu_threads(device, flops_per_step):
     if not str(device).startswith("cpu") or flops_per_step >= SMALL_STEP_FLOPS:
         yield
         return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+    with _TORCH_STATE_LOCK:
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(previous)
 
 
 def training_setup(n_samples, *, validation_fraction, patience, seed, verbose, y=None):
