@@ -282,7 +282,7 @@ def _parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
     demo = commands.add_parser(
         "demo",
-        help="print every estimator on classic and real datasets (about a minute)",
+        help="print every estimator on classic and real datasets (1-2 minutes)",
     )
     demo.add_argument(
         "--seed",

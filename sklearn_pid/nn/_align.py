@@ -14,6 +14,8 @@ standardised ``x1`` and ``x2`` followed by ``log p(y | x1)`` and
 validation split and device moves apply unchanged.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 import torch
 from skorch import NeuralNet
@@ -90,16 +92,18 @@ class AlignmentModule(torch.nn.Module):
         return (e - mean) / (std + 1e-8)
 
 
-class CouplingResult:
-    """What :func:`project_batch` computes for one batch (plain attributes)."""
+class CouplingResult(NamedTuple):
+    """What :func:`project_batch` computes for one batch.
 
-    def __init__(self, log_q, residual, n_iter, g1, g2, info):
-        self.log_q = log_q
-        self.residual = residual
-        self.n_iter = n_iter
-        self.g1 = g1
-        self.g2 = g2
-        self.info = info
+    ``residual`` is Sinkhorn's final relative residual per label; ``g1``,
+    ``g2`` and ``info`` are the anchored terms and the batch ``I_q`` of
+    :func:`~sklearn_pid.nn._sinkhorn.coupling_terms`.
+    """
+
+    residual: torch.Tensor
+    g1: torch.Tensor
+    g2: torch.Tensor
+    info: torch.Tensor
 
 
 def project_batch(
@@ -152,11 +156,10 @@ def project_batch(
                 torch.cat([prior, info_targets[1:]]),
             )
         rows, cols = consistent_targets(w1, p1, w2, p2)
-    log_q, residual, n_iter = sinkhorn(
+    log_q, residual, _ = sinkhorn(
         log_kernel(e1, e2), rows, cols, tol, max_iter, check_every, unroll
     )
-    g1, g2, info = coupling_terms(log_q, log_prior)
-    return CouplingResult(log_q, residual, n_iter, g1, g2, info)
+    return CouplingResult(residual, *coupling_terms(log_q, log_prior))
 
 
 class InBatchInformation(torch.nn.Module):
