@@ -29,6 +29,10 @@ import torch
 #: exactly zero posterior would make the log-domain scaling undefined).
 PROBA_FLOOR = 1e-30
 
+#: Over-relaxation stops for a label whose residual grows by more than this
+#: factor between two checks (see :func:`sinkhorn`).
+RESET_GROWTH = 1.1
+
 
 def tilt_weights(features, target, max_iter=50, tol=1e-7, ridge=1e-6):
     """Sample weights ``w`` (summing to 1) with ``sum_i w_i features_i ~= target``.
@@ -155,8 +159,9 @@ def sinkhorn(
     al., 2021), with ``w = 2 / (1 + sqrt(1 - rho))`` set per label from the
     contraction rate ``rho`` of the plain iterations between the first two
     checks (the optimal factor of successive over-relaxation for that rate).
-    A label whose residual grows between two checks goes back to ``w = 1``,
-    the plain (always convergent) iteration. Sharp kernels, whose plain
+    A label whose residual grows by more than ``RESET_GROWTH`` (10 %) between
+    two checks goes back to ``w = 1``, the plain (always convergent)
+    iteration. Sharp kernels, whose plain
     iterations contract slowly, gain the most.
 
     Parameters
@@ -246,7 +251,11 @@ def _relaxation(omega, residual, previous, check_every):
         rho = ratio.clamp(0, 0.999) ** (1 / check_every)
         omega = 2 / (1 + torch.sqrt(1 - rho))
         return omega.clamp(1, 1.95)[:, None]
-    return torch.where((residual > previous)[:, None], 1.0, omega)
+    # 10 % of slack: on a plateau the float32 residual wobbles by rounding,
+    # and treating that as growth would give up the acceleration exactly where
+    # it helps most (measured on trained AND kernels: 1,020 iterations
+    # instead of 100)
+    return torch.where((residual > RESET_GROWTH * previous)[:, None], 1.0, omega)
 
 
 def _log_matvec(kernel, v):
