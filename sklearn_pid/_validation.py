@@ -126,3 +126,20 @@ def check_sample_weight(sample_weight, n_samples):
     if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("sample_weight must be finite, non-negative and not all zero.")
     return w
+
+
+def check_not_constant(X1, X2):
+    """Raise a ValueError if a modality is constant (one value per column).
+
+    Parameters
+    ----------
+    X1, X2 : ndarray of shape (n_samples, n_features_m)
+        The two modalities.
+    """
+    for m, Xm in enumerate((X1, X2), start=1):
+        if Xm.shape[0] > 1 and np.all(np.ptp(Xm, axis=0) == 0):
+            raise ValueError(
+                f"Modality {m} is constant (every column of it takes one value): "
+                "it carries no information. Check `modalities` or drop the "
+                "modality."
+            )

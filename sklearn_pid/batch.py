@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import ATOMS, DecompositionMixin
 from ._posteriors import check_classifiers, fit_posteriors, log_posteriors
-from ._validation import encode_labels, validate_modalities
+from ._validation import check_not_constant, encode_labels, validate_modalities
 from .nn._align import (
     AlignmentModule,
     AlignmentNet,
@@ -23,6 +23,7 @@ from .nn._align import (
     project_batch,
 )
 from .nn._mlp import MLPPosterior
+from .nn._sinkhorn import PROBA_FLOOR
 from .nn._train import (
     BatchLoader,
     draw_seed,
@@ -111,7 +112,8 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         ``sum_i |q(x1_i, y) - target| / sum_i target`` is below it.
     sinkhorn_max_iter : int, default=1000
         Iteration cap of each Sinkhorn projection (iterations beyond the
-        last ``sinkhorn_unroll`` record no gradient, so a high cap is cheap).
+        last ``sinkhorn_unroll`` record no gradient, so a high cap costs time
+        only where the projections need it, not memory).
     sinkhorn_unroll : int or None, default=10
         In training, Sinkhorn runs to convergence without recording
         gradients, then ``sinkhorn_unroll`` more iterations are back-propagated
@@ -215,14 +217,23 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
     stopping rule; every sample is used in the estimate (no ``drop_last``);
     values are in ``base``.
 
-    **Known bias.** The coupling is among the ``m`` samples of a batch, not
-    over the population. Where the optimal ``q`` is a deterministic matching
-    of continuous values (e.g. the Gaussian mixture at ``pi/4``, where ``q``
-    pairs ``x1`` and ``x2`` with equal posteriors) two finite samples cannot
-    be matched exactly, and ``I_q`` stays above its population value: on that
-    mixture ``unique_1``, ``unique_2`` come out near 0.02 bits each instead of
-    0, and ``synergy`` about 0.02 bits low (the research code: 0.024, 0.041
-    and 0.028). Discrete data (one-hot states) are not affected.
+    **Known bias.** Where the optimal ``q`` is a deterministic matching of
+    continuous values (e.g. the Gaussian mixture at ``pi/4``, where ``q``
+    pairs ``x1`` and ``x2`` with equal posteriors), ``I_q`` stays above its
+    population value: two finite samples of a batch cannot be matched
+    exactly, and the kernel family cannot express a near-deterministic
+    matching (larger batches do not remove it). On that mixture ``unique_1``,
+    ``unique_2`` come out near 0.015-0.02 bits each instead of 0, and
+    ``synergy`` about 0.02 bits low (the research code: 0.024, 0.041 and
+    0.028). Discrete data (one-hot states) are not affected.
+
+    **New data.** :meth:`transform` and :meth:`interactions` tilt every batch
+    to the class prior and the unimodal informations of the *fitting* data
+    (``info_targets_``); on held-out data whose posteriors are less
+    confident, this reweights its batches towards the confident samples.
+    Per-sample values on new data are therefore comparable with each other
+    and with the fitting values, but their mean is not a fresh estimate of
+    the decomposition of the new data: fit on that data for that.
 
     References
     ----------
@@ -345,7 +356,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         check_classifiers(self)
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=np.float64)
         self.classes_, y_index = encode_labels(y)
-        _check_not_constant(X1, X2)
+        check_not_constant(X1, X2)
         n_samples, n_classes = X1.shape[0], self.classes_.size
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
@@ -411,6 +422,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         with torch_seed(seed, self.device_):
             self.net_.fit(packed, None)
         self.n_epochs_ = len(self.net_.history)
+        self.net_.criterion_.last = None  # the last batch's tensors
         self.eval_seed_ = draw_seed(rng)
 
         point, batch_index, stats = self._pointwise(packed, log_post)
@@ -532,7 +544,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
-        tags.non_deterministic = False
+        tags.non_deterministic = self.random_state is None
         return tags
 
     # ------------------------------------------------------------------ helpers
@@ -612,7 +624,10 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
                 batch_index[rows] = b
                 residuals.append(result.residual.double().cpu().numpy())
         residuals = np.concatenate(residuals)
-        lp = log_post - np.log(self.prior_)  # (3, n, C) pointwise informations
+        # pointwise informations, (3, n, C); log p floored as in the
+        # coupling's inputs, so that a classifier's 0 probabilities (trees,
+        # kNN) give finite values
+        lp = np.maximum(log_post, np.log(PROBA_FLOOR)) - np.log(self.prior_)
         i1, i2, i12 = lp[0], lp[1], lp[2]
         point = np.stack([i1 + i2 - iq, iq - i2, iq - i1, i12 - iq], axis=-1)
         point /= np.log(self.base)
@@ -626,12 +641,3 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
 
 def _num_samples(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _check_not_constant(X1, X2):
-    for k, Xm in enumerate((X1, X2), start=1):
-        if Xm.shape[0] > 1 and np.all(np.ptp(Xm, axis=0) == 0):
-            raise ValueError(
-                f"Modality {k} is constant (every column has a single value); it "
-                "carries no information. Check the modalities split."
-            )

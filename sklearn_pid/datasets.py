@@ -777,8 +777,12 @@ def make_latent_modalities(
 
     A sequence of interactions (a mixture) makes ``y`` the integer whose
     binary digits are those bits, in the given order (``y`` has
-    ``2 ** len(interaction)`` classes); the bits are independent, so each
-    contributes its own bit of the designed term. With ``noise=0`` and
+    ``2 ** len(interaction)`` classes). Bits of different latents are
+    independent, and so is a synergy bit of either unique bit alone, so each
+    contributes its own bit of the designed term; the exception is
+    ``synergy`` with *both* ``unique_1`` and ``unique_2`` (the random
+    directions correlate the XOR's inputs with the unique bits), whose values
+    are only approximately the designed ones. With ``noise=0`` and
     ``n_features_k >= 2 * latent_dim`` every bit is a deterministic function of
     the modalities it is designed for, so these values are exact; noise moves
     information out of them.
@@ -829,6 +833,10 @@ def make_latent_modalities(
             f"interaction must be one of {', '.join(LATENT_INTERACTIONS)} or a "
             f"sequence of them, got {interaction!r}."
         )
+    if len(set(kinds)) < len(kinds):
+        # two bits from random directions of the same latents are correlated:
+        # the designed values would no longer be exact
+        raise ValueError(f"Each interaction may appear once, got {interaction!r}.")
     for name, value in (
         ("n_samples", n_samples),
         ("latent_dim", latent_dim),

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
 
 from ._base import ATOMS, DecompositionMixin
-from ._validation import encode_labels, validate_modalities
+from ._validation import check_not_constant, encode_labels, validate_modalities
 from .nn._dmi_modules import (
     STAGES,
     DMIModule,
@@ -103,13 +103,7 @@ class _FusionClassifier(ClassifierMixin, BaseEstimator):
         self._check_stages()
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=np.float64)
         self.classes_, y_index = encode_labels(y)
-        for m, Xm in enumerate((X1, X2), start=1):
-            if Xm.shape[0] > 1 and np.all(np.ptp(Xm, axis=0) == 0):
-                raise ValueError(
-                    f"Modality {m} is constant (every column of it takes one "
-                    "value): it carries no information to learn from. Check "
-                    "`modalities` or drop the modality."
-                )
+        check_not_constant(X1, X2)
         self.scaler_ = StandardScaler().fit(np.hstack([X1, X2]))
         Z = self._scaled(X1, X2).astype(np.float32)
         self.device_ = resolve_device(self.device)

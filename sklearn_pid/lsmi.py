@@ -22,7 +22,7 @@ from ._posteriors import (
     fit_posteriors,
     log_posteriors,
 )
-from ._validation import encode_labels, validate_modalities
+from ._validation import check_not_constant, encode_labels, validate_modalities
 from .nn import KNIFEDensity, MLPPosterior
 from .nn._knife import COVARIANCE_TYPES
 from .nn._train import draw_seed, resolve_device, torch_seed
@@ -276,7 +276,7 @@ class LSMIEstimator(DecompositionMixin, TransformerMixin, BaseEstimator):
             raise ValueError("base must be different from 1.")
         check_classifiers(self)
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=np.float64)
-        _check_not_constant(X1, X2)
+        check_not_constant(X1, X2)
         self.classes_, y_index = encode_labels(y)
         n_classes = self.classes_.size
         self.class_prior_ = np.bincount(y_index, minlength=n_classes) / y_index.size
@@ -673,12 +673,3 @@ def _group_rows(hashes, log_post, log_dens):
 def _chunks(n_samples):
     """Slices of at most :data:`CHUNK_SIZE` rows covering ``range(n_samples)``."""
     return [slice(s, s + CHUNK_SIZE) for s in range(0, n_samples, CHUNK_SIZE)]
-
-
-def _check_not_constant(X1, X2):
-    for m, X in ((1, X1), (2, X2)):
-        if X.shape[0] > 1 and np.all(X == X[0]):
-            raise ValueError(
-                f"Modality {m} is constant: it carries no information and has no "
-                "density. Check the modalities selection."
-            )

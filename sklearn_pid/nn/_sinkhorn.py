@@ -201,9 +201,12 @@ def sinkhorn(
     n_iter : int
         Iterations run.
     """
-    log_r = torch.log(rows.clamp_min(PROBA_FLOOR))
-    log_c = torch.log(cols.clamp_min(PROBA_FLOOR))
-    mass = rows.sum(dim=1).clamp_min(PROBA_FLOOR)
+    # the floored targets are what the iterations meet, so the residual is
+    # measured against them too (a label absent from the batch converges)
+    rows = rows.clamp_min(PROBA_FLOOR)
+    cols = cols.clamp_min(PROBA_FLOOR)
+    log_r, log_c = torch.log(rows), torch.log(cols)
+    mass = rows.sum(dim=1)
     shift = log_kernel.amax(dim=(1, 2), keepdim=True)
     kernel = torch.exp(log_kernel - shift)  # in (0, 1]
     kernel_t = kernel.transpose(1, 2)
