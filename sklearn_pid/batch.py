@@ -456,7 +456,8 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, 4)
             Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
         """
-        point, log_post = self._point_of(X)
+        X1, X2, _ = self._validated(X)
+        point, log_post = self._point_of(X1, X2)
         return np.einsum("nk,nkj->nj", np.exp(log_post[2]), point)
 
     def interactions(self, X, y):
@@ -474,18 +475,10 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
             Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``;
             their mean over the fitting samples is ``decomposition_``.
         """
-        check_is_fitted(self)
-        y = np.asarray(y)
-        n_samples = _num_samples(X)
-        if y.ndim != 1 or y.shape[0] != n_samples:
-            raise ValueError(
-                f"y must be 1-D with one label per sample: X has {n_samples} "
-                f"samples, y has shape {y.shape}."
-            )
-        _, y_index = encode_labels(y, self.classes_)
-        point, _ = self._point_of(X)
+        X1, X2, y_index = self._validated(X, y)
+        point, _ = self._point_of(X1, X2)
         index = X.index if isinstance(X, pd.DataFrame) else None
-        return self._atoms_frame(point[np.arange(n_samples), y_index], index=index)
+        return self._atoms_frame(point[np.arange(y_index.size), y_index], index=index)
 
     def predict_proba(self, X):
         """Joint posterior ``p(y | x1, x2)`` of ``classifier_joint``.
@@ -498,7 +491,8 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return np.exp(self._log_posteriors(X)[2])
+        X1, X2, _ = self._validated(X)
+        return np.exp(self._log_posteriors(X1, X2)[2])
 
     def predict(self, X):
         """Most probable class under :meth:`predict_proba`.
@@ -511,7 +505,8 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         -------
         ndarray of shape (n_samples,)
         """
-        log_post = self._log_posteriors(X)[2]
+        X1, X2, _ = self._validated(X)
+        log_post = self._log_posteriors(X1, X2)[2]
         return self.classes_[np.argmax(log_post, axis=1)]
 
     def score(self, X, y):
@@ -529,14 +524,8 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         -------
         float
         """
-        log_post = self._log_posteriors(X)[2]
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != log_post.shape[0]:
-            raise ValueError(
-                f"y must be 1-D with one label per sample: X has "
-                f"{log_post.shape[0]} samples, y has shape {y.shape}."
-            )
-        _, y_index = encode_labels(y, self.classes_)
+        X1, X2, y_index = self._validated(X, y)
+        log_post = self._log_posteriors(X1, X2)[2]
         rows = np.arange(y_index.size)
         point = log_post[rows, y_index] - np.log(self.prior_[y_index])
         return float(point.mean() / np.log(self.base))
@@ -549,16 +538,19 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ helpers
 
-    def _log_posteriors(self, X):
+    def _validated(self, X, y="no_validation"):
+        """``X1``, ``X2`` and the class indices of ``y`` (None without ``y``)."""
         check_is_fitted(self)
-        X1, X2, _ = validate_modalities(self, X, reset=False, dtype=np.float64)
+        X1, X2, y = validate_modalities(self, X, y, reset=False, dtype=np.float64)
+        y_index = None if y is None else encode_labels(y, self.classes_)[1]
+        return X1, X2, y_index
+
+    def _log_posteriors(self, X1, X2):
         return log_posteriors(self.classifiers_, X1, X2, self.classes_.size)
 
-    def _point_of(self, X):
+    def _point_of(self, X1, X2):
         """Per-sample, per-label atoms of new data and its log posteriors."""
-        check_is_fitted(self)
-        X1, X2, _ = validate_modalities(self, X, reset=False, dtype=np.float64)
-        log_post = log_posteriors(self.classifiers_, X1, X2, self.classes_.size)
+        log_post = self._log_posteriors(X1, X2)
         point, _, _ = self._pointwise(self._pack(X1, X2, log_post), log_post)
         return point, log_post
 
@@ -637,7 +629,3 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
             "n_batches": len(batches),
         }
         return point, batch_index, stats
-
-
-def _num_samples(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)

@@ -397,7 +397,7 @@ def test_bad_input_after_fit(xor_fit):
     X, y, est = xor_fit
     with pytest.raises(ValueError, match="not seen in fit"):
         est.interactions(X[:10], np.full(10, 7))
-    with pytest.raises(ValueError, match="one label per sample"):
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
         est.interactions(X[:10], y[:9])
     with pytest.raises(ValueError, match="features"):
         est.transform(X[:, :3])
