@@ -253,7 +253,10 @@ def _relaxation(omega, residual, previous, check_every):
         ratio = residual / previous.clamp_min(torch.finfo(residual.dtype).tiny)
         rho = ratio.clamp(0, 0.999) ** (1 / check_every)
         omega = 2 / (1 + torch.sqrt(1 - rho))
-        return omega.clamp(1, 1.95)[:, None]
+        # a residual that grew between the first checks (beyond rounding, as
+        # in the reset below): stay plain
+        accelerate = ratio <= RESET_GROWTH
+        return torch.where(accelerate, omega.clamp(1, 1.95), 1.0)[:, None]
     # 10 % of slack: on a plateau the float32 residual wobbles by rounding,
     # and treating that as growth would give up the acceleration exactly where
     # it helps most (measured on trained AND kernels: 1,020 iterations
