@@ -26,6 +26,7 @@ from .nn._mlp import MLPPosterior
 from .nn._sinkhorn import PROBA_FLOOR
 from .nn._train import (
     BatchLoader,
+    cpu_threads,
     draw_seed,
     resolve_device,
     torch_seed,
@@ -419,7 +420,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
             device=self.device_,
             verbose=0,
         )
-        with torch_seed(seed, self.device_):
+        with torch_seed(seed, self.device_), self._threads(self.device_):
             self.net_.fit(packed, None)
         self.n_epochs_ = len(self.net_.history)
         self.net_.criterion_.last = None  # the last batch's tensors
@@ -554,6 +555,13 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         point, _, _ = self._pointwise(self._pack(X1, X2, log_post), log_post)
         return point, log_post
 
+    def _threads(self, device):
+        """One CPU thread when a batch's largest operation (the kernel, ``m^2
+        n_classes d`` multiply-adds) is small: torch's threads then cost more
+        than they save, and much more on a busy machine."""
+        flops = self.batch_size**2 * self.classes_.size * self.embed_dim
+        return cpu_threads(device, flops)
+
     def _pack(self, X1, X2, log_post):
         Z1 = self.scalers_[0].transform(X1)
         Z2 = self.scalers_[1].transform(X2)
@@ -602,7 +610,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         batch_index = np.empty(n_samples, dtype=np.int64)
         residuals = []
         batches = self._batches(packed)
-        with torch.inference_mode():
+        with torch.inference_mode(), self._threads(device):
             for b, rows in enumerate(batches):
                 batch = torch.as_tensor(packed[rows], device=device)
                 result = project_batch(
