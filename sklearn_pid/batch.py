@@ -389,11 +389,9 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
             patience=self.patience,
             seed=seed,
             verbose=self.verbose,
+            # improvements below 0.1 % of I_q change no reported digit
+            threshold=1e-3,
         )
-        for name, callback in callbacks:
-            if name == "early_stopping":
-                # improvements below 0.1 % of I_q change no reported digit
-                callback.set_params(threshold=1e-3)
         self.net_ = AlignmentNet(
             AlignmentModule,
             module__n_features_1=X1.shape[1],
@@ -616,9 +614,9 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
                 result = project_batch(
                     *module(batch),
                     log_prior,
+                    info_targets,
                     self.sinkhorn_tol,
                     self.sinkhorn_max_iter,
-                    info_targets=info_targets,
                 )
                 iq[rows] = ((result.g1 + result.g2) / 2).double().cpu().numpy()
                 batch_index[rows] = b

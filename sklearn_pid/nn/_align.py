@@ -107,16 +107,7 @@ class CouplingResult(NamedTuple):
 
 
 def project_batch(
-    e1,
-    e2,
-    log_p1,
-    log_p2,
-    log_prior,
-    tol,
-    max_iter,
-    check_every=10,
-    unroll=None,
-    info_targets=None,
+    e1, e2, log_p1, log_p2, log_prior, info_targets, tol, max_iter, unroll=None
 ):
     """Couple one batch: tilt, Sinkhorn, anchored information terms.
 
@@ -126,38 +117,29 @@ def project_batch(
     log_p1, log_p2 : Tensor of shape (m, n_classes)
         Log posteriors of the frozen unimodal classifiers.
     log_prior : Tensor of shape (n_classes,)
-    tol, max_iter, check_every, unroll
+    info_targets : Tensor of shape (2,)
+        Dataset means of ``KL(p(.|x1) || p(y))`` and ``KL(p(.|x2) || p(y))``:
+        the tilt gives the batch the class prior and these unimodal
+        informations, so that they do not fluctuate from batch to batch.
+    tol, max_iter, unroll
         Sinkhorn stopping rule and truncation of the gradient (see
         :func:`~sklearn_pid.nn._sinkhorn.sinkhorn`).
-    info_targets : Tensor of shape (2,) or None
-        Dataset means of ``KL(p(.|x1) || p(y))`` and ``KL(p(.|x2) || p(y))``:
-        the tilt then also gives the batch these unimodal informations, so
-        that they do not fluctuate from batch to batch. ``None``: the tilt
-        matches the class prior only.
 
     Returns
     -------
     CouplingResult
     """
     with torch.no_grad():
-        p1 = log_p1.exp()
-        p2 = log_p2.exp()
         prior = log_prior.exp()
-        if info_targets is None:
-            w1 = tilt_weights(p1, prior)
-            w2 = tilt_weights(p2, prior)
-        else:
-            w1 = tilt_weights(
-                information_features(p1, log_prior),
-                torch.cat([prior, info_targets[:1]]),
-            )
-            w2 = tilt_weights(
-                information_features(p2, log_prior),
-                torch.cat([prior, info_targets[1:]]),
-            )
-        rows, cols = consistent_targets(w1, p1, w2, p2)
+        probas, weights = [], []
+        for log_p, info in zip((log_p1, log_p2), info_targets):
+            proba = log_p.exp()
+            features = information_features(proba, log_prior)
+            weights.append(tilt_weights(features, torch.cat([prior, info[None]])))
+            probas.append(proba)
+        rows, cols = consistent_targets(weights[0], probas[0], weights[1], probas[1])
     log_q, residual, _ = sinkhorn(
-        log_kernel(e1, e2), rows, cols, tol, max_iter, check_every, unroll
+        log_kernel(e1, e2), rows, cols, tol, max_iter, unroll=unroll
     )
     return CouplingResult(residual, *coupling_terms(log_q, log_prior))
 
@@ -169,32 +151,29 @@ class InBatchInformation(torch.nn.Module):
     ----------
     log_prior : sequence of float
         ``log p(y)`` of the fitting labels.
+    info_targets : sequence of 2 floats
+        See :func:`project_batch`.
     sinkhorn_tol : float, default=1e-3
     sinkhorn_max_iter : int, default=1000
     sinkhorn_unroll : int or None, default=None
         Differentiate through the last ``sinkhorn_unroll`` iterations only
         (``None``: all).
-    info_targets : sequence of 2 floats or None, default=None
-        See :func:`project_batch`.
     """
 
     def __init__(
         self,
         log_prior,
+        info_targets,
         sinkhorn_tol=1e-3,
         sinkhorn_max_iter=1000,
         sinkhorn_unroll=None,
-        info_targets=None,
     ):
         super().__init__()
         self.register_buffer(
             "log_prior", torch.as_tensor(log_prior, dtype=torch.float32)
         )
         self.register_buffer(
-            "info_targets",
-            None
-            if info_targets is None
-            else torch.as_tensor(info_targets, dtype=torch.float32),
+            "info_targets", torch.as_tensor(info_targets, dtype=torch.float32)
         )
         self.sinkhorn_tol = sinkhorn_tol
         self.sinkhorn_max_iter = sinkhorn_max_iter
@@ -202,17 +181,13 @@ class InBatchInformation(torch.nn.Module):
         self.last = None
 
     def forward(self, y_pred):
-        e1, e2, log_p1, log_p2 = y_pred
         self.last = project_batch(
-            e1,
-            e2,
-            log_p1,
-            log_p2,
+            *y_pred,
             self.log_prior,
+            self.info_targets,
             self.sinkhorn_tol,
             self.sinkhorn_max_iter,
             unroll=self.sinkhorn_unroll,
-            info_targets=self.info_targets,
         )
         return self.last.info
 

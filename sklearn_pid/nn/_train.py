@@ -90,13 +90,17 @@ def cpu_threads(device, flops_per_step):
             torch.set_num_threads(previous)
 
 
-def training_setup(n_samples, *, validation_fraction, patience, seed, verbose, y=None):
+def training_setup(
+    n_samples, *, validation_fraction, patience, seed, verbose, y=None, threshold=1e-4
+):
     """skorch ``train_split`` and ``callbacks`` for early-stopped training.
 
     Early stopping monitors the loss on a held-out fraction and restores the
-    best weights. It is switched off (``train_split=None``, fixed epochs) when
-    the split would hold fewer than :data:`MIN_VALID_SAMPLES` samples, or, with
-    labels ``y``, fewer samples than classes or a class with a single sample.
+    best weights; an epoch counts as an improvement when the loss drops by
+    more than the relative ``threshold`` (skorch's default, 1e-4). It is
+    switched off (``train_split=None``, fixed epochs) when the split would
+    hold fewer than :data:`MIN_VALID_SAMPLES` samples, or, with labels ``y``,
+    fewer samples than classes or a class with a single sample.
 
     Returns
     -------
@@ -117,7 +121,12 @@ def training_setup(n_samples, *, validation_fraction, patience, seed, verbose, y
         callbacks.append(
             (
                 "early_stopping",
-                EarlyStopping(patience=patience, load_best=True, sink=_silent),
+                EarlyStopping(
+                    patience=patience,
+                    threshold=threshold,
+                    load_best=True,
+                    sink=_silent,
+                ),
             )
         )
     if verbose:
