@@ -18,10 +18,11 @@ MIN_VALID_SAMPLES = 20
 #: and on a busy machine spinning threads make it several times slower.
 SMALL_STEP_FLOPS = 5_000_000
 
-#: torch's global generator and CPU thread count belong to the process: threads
-#: that train or run networks at the same time (joblib's "threading" backend,
-#: Dask workers with several threads) take turns in the blocks that set them,
-#: so that every fit draws from its own seed.
+#: torch's global generator and CPU thread count belong to the process: a fit
+#: holds this lock while it sets them, i.e. for the whole fit, so neural fits in
+#: threads of one process (joblib's "threading" backend, Dask workers with
+#: several threads) run one after the other and each draws from its own seed.
+#: Use processes for parallel fits.
 _TORCH_STATE_LOCK = threading.RLock()
 
 
