@@ -1,19 +1,32 @@
-"""Tests of sklearn_pid.datasets: shapes, dtypes, seeds, truth tables, GMM moments."""
+"""Tests of sklearn_pid.datasets: shapes, dtypes, seeds, truth tables, GMM moments,
+the mixtures and latent modalities, and the exact references."""
+
+import itertools
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch
 
+from sklearn_pid import broja_decomposition
 from sklearn_pid.datasets import (
     BITWISE_GATES,
+    BOOLEAN_GATES,
+    BOOLEAN_MIXTURES,
+    INTERACTION_MIXTURES,
+    boolean_mixture_table,
     gaussian_modalities_pointwise,
     load_digits_halves,
     make_bitwise,
+    make_boolean_mixture,
     make_gaussian_mixture,
     make_gaussian_modalities,
+    make_interaction_mixture,
+    make_latent_modalities,
 )
+from sklearn_pid.datasets._gates import GATES
 
 N = 20000
 
@@ -47,6 +60,26 @@ def within_5_se(mean, expected, sd, n):
 
 def test_gates_constant_matches_truth_tables():
     assert set(BITWISE_GATES) == set(TRUTH_TABLES)
+
+
+def test_one_gate_table_for_bitwise_data_and_boolean_mixtures():
+    """make_bitwise's labels and boolean_mixture_table's entries both come
+    from the one table GATES, which holds the truth tables above."""
+    for name, gate in GATES.items():
+        for a, b in itertools.product((0, 1), (0, 1)):
+            assert gate(a, b) == TRUTH_TABLES[name][2 * a + b], (name, a, b)
+    assert BITWISE_GATES == tuple(GATES)
+    for name in BITWISE_GATES:
+        X, y = make_bitwise(name, n_samples=200, random_state=0)
+        np.testing.assert_array_equal(y, GATES[name](X[:, 0], X[:, 1]))
+    assert set(BOOLEAN_GATES) < set(GATES)
+    for name, gate in BOOLEAN_GATES.items():
+        assert gate is GATES[name]
+        p = boolean_mixture_table({name: 1.0}, reveal_gate=False)
+        expected = np.zeros((2, 2, 2))
+        for a, b in itertools.product((0, 1), (0, 1)):
+            expected[a, b, GATES[name](a, b)] = 0.25
+        np.testing.assert_array_equal(p, expected)
 
 
 @pytest.mark.parametrize("gate", BITWISE_GATES)
@@ -223,6 +256,9 @@ def test_digits_halves_bunch(as_frame):
         assert bunch.frame is None
 
 
+# --------------------- make_gaussian_modalities, gaussian_modalities_pointwise
+
+
 def test_gaussian_modalities_shapes_and_law():
     X, y = make_gaussian_modalities(
         20000, n_classes=3, rho=0.6, noise=0.5, random_state=0
@@ -280,3 +316,109 @@ def test_gaussian_pointwise_identities_and_base():
         np.testing.assert_allclose(v.i_joint, v.i_1 + v.i_2 - log_norm, atol=1e-10)
     with pytest.raises(ValueError, match="shape"):
         gaussian_modalities_pointwise(X[:, :3], y)
+
+
+# ---------------------------------------------------- make_interaction_mixture
+
+
+def test_interaction_mixture_generator():
+    X, y, types = make_interaction_mixture(
+        {"redundancy": 1, "uniqueness": 2, "synergy": 1},
+        n_samples=4000,
+        n_informative=3,
+        n_noise=2,
+        random_state=0,
+    )
+    assert X.shape == (4000, 10) and y.dtype == np.int64
+    freq = pd.Series(types).value_counts(normalize=True)
+    expected = {"redundancy": 0.25, "unique_1": 0.25, "unique_2": 0.25, "synergy": 0.25}
+    for name, share in expected.items():
+        assert abs(freq[name] - share) < 0.03
+    again = make_interaction_mixture(
+        {"redundancy": 1, "uniqueness": 2, "synergy": 1},
+        n_samples=4000,
+        n_informative=3,
+        n_noise=2,
+        random_state=0,
+    )
+    np.testing.assert_array_equal(X, again[0])
+    assert set(INTERACTION_MIXTURES) == {"R", "U", "S", "R+S", "U+3R", "U+S", "R+U+S"}
+    for bad in ("Q", {"redundant": 1}, {"synergy": -1}, {"synergy": 0}):
+        with pytest.raises(ValueError):
+            make_interaction_mixture(bad, n_samples=10)
+    with pytest.raises(ValueError, match="noise"):
+        make_interaction_mixture("R", n_samples=10, noise=-1)
+
+
+def test_interaction_mixture_network_is_fixed_by_network_seed():
+    """Noise-free redundant samples with the same bit map to the same point,
+    whatever the sample seed: the encoding network depends on network_seed
+    only."""
+    kwargs = {"n_samples": 50, "n_noise": 0, "noise": 0.0}
+    Xa, ya, _ = make_interaction_mixture("R", random_state=1, **kwargs)
+    Xb, yb, _ = make_interaction_mixture("R", random_state=2, **kwargs)
+    np.testing.assert_allclose(Xa[ya == 1][0], Xb[yb == 1][0])
+    Xc, yc, _ = make_interaction_mixture("R", random_state=2, network_seed=5, **kwargs)
+    assert not np.allclose(Xc[yc == 1][0], Xb[yb == 1][0])
+
+
+# --------------------------------- make_boolean_mixture, boolean_mixture_table
+
+
+@pytest.mark.parametrize("name", list(BOOLEAN_MIXTURES))
+def test_boolean_mixture_table_matches_samples(name):
+    p = boolean_mixture_table(name)
+    assert p.sum() == pytest.approx(1.0)
+    X, y = make_boolean_mixture(name, n_samples=20000, noise=0.0, random_state=0)
+    # y = gate(b1, b2): check the class balance against the table.
+    assert np.mean(y) == pytest.approx(p[..., 1].sum(), abs=0.015)
+    exact = broja_decomposition(p)
+    assert exact["unique_1"] == pytest.approx(0, abs=1e-6)
+    assert exact["unique_2"] == pytest.approx(0, abs=1e-6)
+
+
+def test_boolean_mixture_exact_values():
+    exact = broja_decomposition(boolean_mixture_table("and+xor"))
+    assert exact["redundancy"] == pytest.approx(0.2044, abs=1e-4)
+    assert exact["synergy"] == pytest.approx(0.75, abs=1e-4)
+    hidden = broja_decomposition(boolean_mixture_table("and+xor", reveal_gate=False))
+    assert hidden["redundancy"] == pytest.approx(0.0488, abs=1e-4)
+    assert hidden["synergy"] == pytest.approx(0.1556, abs=1e-4)
+    assert boolean_mixture_table("and+xor", reveal_gate=False).shape == (2, 2, 2)
+    with pytest.raises(ValueError, match="gates"):
+        boolean_mixture_table({"copy": 1})
+
+
+# ------------------------------------------------------ make_latent_modalities
+
+
+def test_make_latent_modalities_shapes_and_labels():
+    X, y = make_latent_modalities(
+        ("redundancy", "synergy"), 500, n_features_1=6, n_features_2=9, random_state=0
+    )
+    assert X.shape == (500, 15) and y.dtype == np.int64
+    assert set(np.unique(y)) == {0, 1, 2, 3}
+    X2, y2 = make_latent_modalities(
+        ("redundancy", "synergy"), 500, n_features_1=6, n_features_2=9, random_state=0
+    )
+    np.testing.assert_array_equal(X, X2)
+    with pytest.raises(ValueError, match="interaction"):
+        make_latent_modalities("nothing")
+    with pytest.raises(ValueError, match="once"):
+        make_latent_modalities(("synergy", "synergy"))
+    with pytest.raises(ValueError, match="noise"):
+        make_latent_modalities(noise=-1)
+
+
+def test_make_latent_modalities_labels_follow_the_design():
+    # a linear probe on each modality recovers exactly the bits it should see
+    for kind, seen in [
+        ("redundancy", (1, 1)),
+        ("unique_1", (1, 0)),
+        ("unique_2", (0, 1)),
+        ("synergy", (0, 0)),
+    ]:
+        X, y = make_latent_modalities(kind, 3000, random_state=1)
+        for k, cols in enumerate((slice(0, 20), slice(20, 40))):
+            acc = LogisticRegression(C=100, max_iter=2000).fit(X[:, cols], y)
+            assert (acc.score(X[:, cols], y) > 0.97) == bool(seen[k]), (kind, k)
