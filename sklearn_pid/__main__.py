@@ -6,155 +6,24 @@ Also runnable as ``python -m sklearn_pid``.
 import argparse
 import ast
 import fnmatch
+import importlib.util
+import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pandas as pd
 
 from .batch import PIDBatch
 from .cvx import PIDCVX
-from .datasets import (
-    load_digits_halves,
-    make_bitwise,
-    make_boolean_mixture,
-    make_gaussian_mixture,
-    make_gaussian_modalities,
-)
+from .demo import demo_notes, demo_table
 from .dmi import DMIClassifier
 from .lsmi import LSMIEstimator
-
-#: Columns of :func:`demo_table`: fitted attribute of the estimator -> column name.
-DEMO_COLUMNS = {
-    "redundancy_": "redundancy",
-    "unique_1_": "unique_1",
-    "unique_2_": "unique_2",
-    "synergy_": "synergy",
-    "mi_1_": "I(X1;Y)",
-    "mi_2_": "I(X2;Y)",
-    "mi_joint_": "I(X1,X2;Y)",
-}
-
-BITWISE_SAMPLES = 10000
-GMM_SAMPLES = 20000
-TOY_SAMPLES = 2000
-MIXTURE_SAMPLES = 4000
 
 HEADER = (
     "sklearn-pid demo: partial information decomposition, in bits "
     "(seconds: wall time of fit), seed={seed}"
 )
-FOOTER = (
-    f"AND, OR, XOR: {BITWISE_SAMPLES} pairs of fair bits. "
-    f"GMM: {GMM_SAMPLES} points, ||mu||=2, angle=pi/4, 50 uniform bins on [-5, 5].\n"
-    "digits halves: top vs bottom half of scikit-learn's 8x8 digits "
-    "(PIDCVX: 20 k-means clusters per half).\n"
-    "PIDBatch: the same GMM data, no binning (posteriors and alignment learned "
-    "by neural networks).\n"
-    f"Gaussian views: {TOY_SAMPLES} samples of make_gaussian_modalities(n_classes=2, "
-    "rho=0.5); LSMIEstimator values are means of out-of-fold per-sample values.\n"
-    f"AND+XOR mixture: {MIXTURE_SAMPLES} samples of make_boolean_mixture('and+xor') "
-    "(exact shares 21.4/0/0/78.6 %); DMIClassifier values: information used by the "
-    "fitted model's prediction, on its training data."
-)
-
-
-def _demo_cases(seed):
-    """Yield ``(estimator name, dataset name, X, y, unfitted estimator)``."""
-    for gate in ("and", "or", "xor"):
-        X, y = make_bitwise(gate, BITWISE_SAMPLES, random_state=seed)
-        yield (
-            "PIDCVX",
-            gate.upper(),
-            X,
-            y,
-            PIDCVX(discretizer="discrete", random_state=seed),
-        )
-    X, y = make_gaussian_mixture(GMM_SAMPLES, random_state=seed)
-    yield (
-        "PIDCVX",
-        "GMM",
-        X,
-        y,
-        PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5), random_state=seed),
-    )
-    X, y = load_digits_halves()
-    yield (
-        "PIDCVX",
-        "digits halves",
-        X,
-        y,
-        PIDCVX(modalities=32, discretizer="kmeans", n_clusters=20, random_state=seed),
-    )
-    X, y = make_gaussian_mixture(GMM_SAMPLES, random_state=seed)
-    yield ("PIDBatch", "GMM", X, y, PIDBatch(random_state=seed))
-    X, y = make_gaussian_modalities(TOY_SAMPLES, rho=0.5, random_state=seed)
-    yield (
-        "LSMIEstimator",
-        "Gaussian views",
-        X,
-        y,
-        LSMIEstimator(modalities=2, random_state=seed),
-    )
-    X, y = load_digits_halves()
-    yield (
-        "LSMIEstimator",
-        "digits halves",
-        X,
-        y,
-        LSMIEstimator(modalities=32, random_state=seed),
-    )
-    X, y = make_boolean_mixture("and+xor", MIXTURE_SAMPLES, random_state=seed)
-    yield (
-        "DMIClassifier",
-        "AND+XOR mixture",
-        X,
-        y,
-        DMIClassifier(modalities=16, random_state=seed),
-    )
-    X, y = load_digits_halves()
-    yield (
-        "DMIClassifier",
-        "digits halves",
-        X,
-        y,
-        DMIClassifier(modalities=32, random_state=seed),
-    )
-
-
-def demo_table(seed=0):
-    """Every estimator on the bitwise gates, Gaussian data and the digits halves.
-
-    Parameters
-    ----------
-    seed : int, default=0
-        Seed of the generated data and of the discretisers.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by ``(estimator, dataset)``; columns ``redundancy, unique_1,
-        unique_2, synergy, I(X1;Y), I(X2;Y), I(X1,X2;Y)`` in bits and
-        ``seconds``, the wall time of ``fit``. ``table.attrs["warnings"]``
-        maps each row's ``(estimator, dataset)`` to the messages of the
-        warnings its fit raised.
-    """
-    rows, notes = {}, {}
-    for method, dataset, X, y, estimator in _demo_cases(seed):
-        name = (method, dataset)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            start = time.perf_counter()
-            estimator.fit(X, y)
-            seconds = time.perf_counter() - start
-        row = {col: getattr(estimator, attr) for attr, col in DEMO_COLUMNS.items()}
-        rows[name] = {**row, "seconds": seconds}
-        notes[name] = [str(w.message) for w in caught]
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.names = ["estimator", "dataset"]
-    table.attrs["warnings"] = notes
-    return table
 
 
 def _run_demo(args):
@@ -163,7 +32,7 @@ def _run_demo(args):
     print()
     print(table.to_string(float_format=lambda v: f"{v:.4f}"))
     print()
-    print(FOOTER)
+    print(demo_notes())
     for name, messages in table.attrs["warnings"].items():
         for message in messages:
             print(f"Warning ({', '.join(name)}): {message}")
@@ -183,19 +52,75 @@ class CommandError(Exception):
     """A user error of the command line: printed, exit status 2."""
 
 
+#: File extensions read and written as Parquet; any other is read as CSV.
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _is_parquet(path):
+    """Whether ``path`` is read and written as Parquet (by its extension)."""
+    return Path(path).suffix.lower() in PARQUET_SUFFIXES
+
+
 def _read_table(path):
     """A DataFrame from a CSV or Parquet file (by extension)."""
     path = Path(path)
     if not path.exists():
         raise CommandError(f"no such file: {path}")
-    if path.suffix.lower() in (".parquet", ".pq"):
+    if _is_parquet(path):  # a folder of Parquet files is a dataset
         try:
             return pd.read_parquet(path)
         except ImportError as error:
             raise CommandError(
                 f"reading {path.name} needs pyarrow: pip install pyarrow"
             ) from error
-    return pd.read_csv(path)
+    if path.is_dir():
+        raise CommandError(f"{path} is a directory, not a CSV or Parquet file")
+    try:
+        return pd.read_csv(path)
+    except OSError as error:
+        raise CommandError(f"cannot read {path}: {error.strerror or error}") from error
+
+
+def _check_output(path):
+    """Fail now, before any fit, if the values could not be written to ``path``."""
+    path = Path(path)
+    if path.is_dir():
+        raise CommandError(f"--output {path} is a directory")
+    if path.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
+        raise CommandError(
+            f"--output {path}: the file name must end in .csv, .parquet or .pq"
+        )
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(f"--output {path}: no such folder: {folder}")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise CommandError(f"--output {path}: permission denied")
+    if _is_parquet(path) and not any(
+        importlib.util.find_spec(engine) for engine in ("pyarrow", "fastparquet")
+    ):
+        raise CommandError(f"writing {path.name} needs pyarrow: pip install pyarrow")
+
+
+def _check_numbers(frame, columns):
+    """Fail on a column of numbers in which some cells are not numbers.
+
+    A column that ``read_csv`` left as text because of a stray cell (``"abc"``,
+    ``"?"``) would otherwise be taken as discrete with one state per distinct
+    value. A column mostly of text (``"red"``, ``"blue"``) is categorical and
+    passes.
+    """
+    for column in columns:
+        cells = frame[column]
+        if pd.api.types.is_numeric_dtype(cells):
+            continue
+        bad = pd.to_numeric(cells, errors="coerce").isna() & cells.notna()
+        n_bad = int(bad.sum())
+        if 0 < n_bad and 2 * n_bad < cells.notna().sum():
+            row = bad.idxmax()
+            more = f" ({n_bad} such cells in the column)" if n_bad > 1 else ""
+            raise CommandError(
+                f"column {column!r} row {row}: {cells[row]!r} is not a number{more}"
+            )
 
 
 def _select(frame, spec, what):
@@ -229,6 +154,8 @@ def _parse_params(items):
 
 def _run_estimate(args):
     try:
+        if args.output:
+            _check_output(args.output)
         frame = _read_table(args.data)
         cols1 = _select(frame, args.modality_1, "--modality-1")
         cols2 = _select(frame, args.modality_2, "--modality-2")
@@ -240,6 +167,7 @@ def _run_estimate(args):
         if overlap:
             raise CommandError(f"columns used twice: {sorted(map(str, overlap))}")
         data = frame[cols1 + cols2 + [target]]
+        _check_numbers(data, cols1 + cols2)
         missing = data.columns[data.isna().any()].tolist()
         if missing:
             raise CommandError(
@@ -266,7 +194,7 @@ def _run_estimate(args):
     print(estimator.decomposition_.to_string(float_format=lambda v: f"{v:.4f}"))
     if args.output:
         values = estimator.interactions(X, y)
-        if str(args.output).lower().endswith((".parquet", ".pq")):
+        if _is_parquet(args.output):
             values.to_parquet(args.output)
         else:
             values.to_csv(args.output, index=False)

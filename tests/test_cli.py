@@ -1,5 +1,7 @@
 """Tests of ``sklearn-pid estimate`` (the demo is tested in test_demo.py)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,3 +138,66 @@ def test_estimate_rejects_missing_values_and_continuous_targets(tmp_path, capsys
         == 2
     )
     assert "no such file" in capsys.readouterr().err
+
+
+def test_estimate_rejects_a_directory_as_data(tmp_path, capsys):
+    argv = ["estimate", str(tmp_path), "--modality-1", "x1", "--modality-2", "x2"]
+    assert cli.main(argv + ["--target", "label"]) == 2
+    assert capsys.readouterr().err == (
+        f"sklearn-pid estimate: error: {tmp_path} is a directory, "
+        "not a CSV or Parquet file\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("no_such_folder/values.csv", "no such folder: "),
+        ("values.txt", "the file name must end in .csv, .parquet or .pq"),
+        (".", "is a directory"),
+    ],
+)
+def test_estimate_checks_the_output_before_reading(tmp_path, capsys, output, message):
+    # The data file does not exist: the output is checked first, so its error
+    # (not "no such file") shows that nothing was read or fitted.
+    argv = ["estimate", str(tmp_path / "none.csv"), "--modality-1", "x1"]
+    argv += ["--modality-2", "x2", "--target", "label"]
+    assert cli.main(argv + ["--output", str(tmp_path / output)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sklearn-pid estimate: error: --output ")
+    assert message in err and err.count("\n") == 1
+
+
+def test_estimate_rejects_a_stray_text_cell_in_a_numeric_column(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "mean radius": rng.normal(size=50).astype(object),
+            "colour": rng.choice(["red", "blue"], 50),
+            "label": rng.integers(0, 2, 50).astype(object),
+        }
+    )
+    frame.loc[17, "mean radius"] = "abc"
+    frame.loc[3, "label"] = "oops"  # labels may be text: not checked
+    path = tmp_path / "cells.csv"
+    frame.to_csv(path, index=False)
+    argv = ["estimate", str(path), "--modality-1", "mean radius"]
+    argv += ["--modality-2", "colour", "--target", "label"]
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err == (
+        "sklearn-pid estimate: error: column 'mean radius' row 17: "
+        "'abc' is not a number\n"
+    )
+    frame.loc[40, "mean radius"] = "?"
+    frame.to_csv(path, index=False)
+    assert cli.main(argv) == 2
+    assert "row 17: 'abc' is not a number (2 such cells in the column)" in (
+        capsys.readouterr().err
+    )
+    # A text column ("red"/"blue") is categorical: allowed.
+    frame["mean radius"] = rng.integers(0, 3, 50)
+    frame.to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # plug-in bias of 50 samples
+        assert cli.main(argv) == 0
+    assert capsys.readouterr().out.startswith("PIDCVX on ")

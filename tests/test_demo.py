@@ -1,4 +1,4 @@
-"""Tests of the command line: ``sklearn-pid demo`` / ``python -m sklearn_pid demo``."""
+"""Tests of the demo (:mod:`sklearn_pid.demo`) and of ``sklearn-pid demo``."""
 
 import contextlib
 import io
@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sklearn_pid import __main__ as cli
+from sklearn_pid import demo
 from sklearn_pid.datasets import gaussian_modalities_pointwise, make_gaussian_modalities
 
 ROWS = [
@@ -31,14 +32,14 @@ ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 def demo_run():
     """Run ``main(["demo"])`` once; return its exit status, stdout and table."""
     tables = []
-    demo_table = cli.demo_table
 
     def recording_demo_table(seed=0):
-        tables.append(demo_table(seed=seed))
+        tables.append(demo.demo_table(seed=seed))
         return tables[-1]
 
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out):
+        # The command line calls the name it imported from sklearn_pid.demo.
         mp.setattr(cli, "demo_table", recording_demo_table)
         status = cli.main(["demo"])
     return status, out.getvalue(), tables[0]
@@ -56,6 +57,7 @@ def test_demo_prints_the_table(demo_run):
     assert table.columns.tolist() == columns
     assert (table["seconds"] > 0).all()
     assert set(table.attrs["warnings"]) == set(ROWS)
+    assert demo.demo_notes() in output
     for name, messages in table.attrs["warnings"].items():
         for message in messages:
             assert f"Warning ({', '.join(name)}): {message}" in output
@@ -88,9 +90,31 @@ def test_demo_dmi_shares_match_the_exact_mixture(demo_run):
     _, _, table = demo_run
     got = table.loc[("DMIClassifier", "AND+XOR mixture"), ATOMS]
     shares = got.clip(lower=0) / got.clip(lower=0).sum()
-    # Exact BROJA shares of the mixture: 21.4 / 0 / 0 / 78.6 % (test_dmi checks
-    # 5 points over seeds; the demo's single fit was within 1.4 points).
-    np.testing.assert_allclose(shares, [0.214, 0, 0, 0.786], atol=0.05)
+    # test_dmi checks 5 points over seeds; the demo's single fit was within
+    # 1.4 points of the exact shares.
+    np.testing.assert_allclose(shares, demo.exact_mixture_shares(), atol=0.05)
+
+
+def test_exact_mixture_shares():
+    # BROJA on the exact AND+XOR table: R = 0.2044, S = 0.75 bits, no
+    # uniqueness (boolean_mixture_table's example).
+    np.testing.assert_allclose(
+        demo.exact_mixture_shares(), [0.2044 / 0.9544, 0, 0, 0.75 / 0.9544], atol=1e-4
+    )
+
+
+def test_demo_notes_are_computed(monkeypatch):
+    notes = demo.demo_notes()
+    assert "AND, OR, XOR: 10000 pairs of fair bits" in notes
+    assert "||mu||=2, angle=pi/4, 50 uniform bins on [-5, 5]" in notes
+    assert "(exact shares 21.4/0/0/78.6 %)" in notes
+    monkeypatch.setattr(demo, "GMM_SAMPLES", 123)
+    monkeypatch.setattr(demo, "GMM_ANGLE", 3 * np.pi / 8)
+    monkeypatch.setattr(demo, "MIXTURE", "or+xor")
+    notes = demo.demo_notes()
+    assert "GMM: 123 points, ||mu||=2, angle=3pi/8" in notes
+    assert "OR+XOR mixture" in notes
+    assert "make_boolean_mixture('or+xor')" in notes
 
 
 def test_demo_lsmi_matches_the_exact_means(demo_run):
@@ -123,6 +147,7 @@ def test_demo_seed_is_passed_on(monkeypatch, capsys):
         return table
 
     monkeypatch.setattr(cli, "demo_table", fake_demo_table)
+    monkeypatch.setattr(cli, "demo_notes", lambda: "notes")
     assert cli.main(["demo", "--seed", "3"]) == 0
     assert seeds == [3]
     assert "seed=3" in capsys.readouterr().out

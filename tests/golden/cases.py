@@ -117,7 +117,7 @@ def compute():
 if __name__ == "__main__":
     import warnings
 
-    from sklearn_pid.__main__ import demo_table
+    from sklearn_pid.demo import demo_table
 
     warnings.simplefilter("ignore")
     np.savez(HERE / "values.npz", **compute())

@@ -1,0 +1,233 @@
+"""The demo benchmark of ``sklearn-pid demo``: every estimator on built-in data.
+
+:func:`demo_table` fits the estimators and returns their decompositions;
+:func:`demo_notes` describes the data of each row, with numbers computed from
+the constants below and from the package itself.
+"""
+
+import time
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+
+from ._base import ATOMS
+from .batch import PIDBatch
+from .cvx import PIDCVX, broja_decomposition
+from .datasets import (
+    DIGITS_HALF,
+    boolean_mixture_table,
+    load_digits_halves,
+    make_bitwise,
+    make_boolean_mixture,
+    make_gaussian_mixture,
+    make_gaussian_modalities,
+)
+from .dmi import DMIClassifier
+from .lsmi import LSMIEstimator
+
+#: Columns of :func:`demo_table`: fitted attribute of the estimator -> column name.
+DEMO_COLUMNS = {
+    "redundancy_": "redundancy",
+    "unique_1_": "unique_1",
+    "unique_2_": "unique_2",
+    "synergy_": "synergy",
+    "mi_1_": "I(X1;Y)",
+    "mi_2_": "I(X2;Y)",
+    "mi_joint_": "I(X1,X2;Y)",
+}
+
+BITWISE_GATES = ("and", "or", "xor")
+BITWISE_SAMPLES = 10000
+GMM_SAMPLES = 20000
+GMM_NORM = 2.0
+GMM_ANGLE = np.pi / 4
+GMM_BINS = 50
+GMM_RANGE = (-5, 5)
+DIGITS_CLUSTERS = 20
+TOY_SAMPLES = 2000
+TOY_CLASSES = 2
+TOY_RHO = 0.5
+MIXTURE = "and+xor"
+MIXTURE_SAMPLES = 4000
+
+
+def _demo_cases(seed):
+    """Yield ``(estimator name, dataset name, X, y, unfitted estimator)``."""
+    for gate in BITWISE_GATES:
+        X, y = make_bitwise(gate, BITWISE_SAMPLES, random_state=seed)
+        yield (
+            "PIDCVX",
+            gate.upper(),
+            X,
+            y,
+            PIDCVX(discretizer="discrete", random_state=seed),
+        )
+    X, y = _gaussian_mixture(seed)
+    yield (
+        "PIDCVX",
+        "GMM",
+        X,
+        y,
+        PIDCVX(
+            discretizer="uniform",
+            n_bins=GMM_BINS,
+            bin_range=GMM_RANGE,
+            random_state=seed,
+        ),
+    )
+    X, y = load_digits_halves()
+    yield (
+        "PIDCVX",
+        "digits halves",
+        X,
+        y,
+        PIDCVX(
+            modalities=DIGITS_HALF,
+            discretizer="kmeans",
+            n_clusters=DIGITS_CLUSTERS,
+            random_state=seed,
+        ),
+    )
+    X, y = _gaussian_mixture(seed)
+    yield ("PIDBatch", "GMM", X, y, PIDBatch(random_state=seed))
+    X, y = make_gaussian_modalities(
+        TOY_SAMPLES, n_classes=TOY_CLASSES, rho=TOY_RHO, random_state=seed
+    )
+    yield (
+        "LSMIEstimator",
+        "Gaussian views",
+        X,
+        y,
+        LSMIEstimator(modalities=TOY_CLASSES, random_state=seed),
+    )
+    X, y = load_digits_halves()
+    yield (
+        "LSMIEstimator",
+        "digits halves",
+        X,
+        y,
+        LSMIEstimator(modalities=DIGITS_HALF, random_state=seed),
+    )
+    X, y = make_boolean_mixture(MIXTURE, MIXTURE_SAMPLES, random_state=seed)
+    yield (
+        "DMIClassifier",
+        f"{MIXTURE.upper()} mixture",
+        X,
+        y,
+        DMIClassifier(modalities=X.shape[1] // 2, random_state=seed),
+    )
+    X, y = load_digits_halves()
+    yield (
+        "DMIClassifier",
+        "digits halves",
+        X,
+        y,
+        DMIClassifier(modalities=DIGITS_HALF, random_state=seed),
+    )
+
+
+def _gaussian_mixture(seed):
+    """The demo's Gaussian mixture ``X, y``."""
+    return make_gaussian_mixture(
+        GMM_SAMPLES, norm=GMM_NORM, angle=GMM_ANGLE, random_state=seed
+    )
+
+
+def demo_table(seed=0):
+    """Every estimator on the bitwise gates, Gaussian data and the digits halves.
+
+    Parameters
+    ----------
+    seed : int, default=0
+        Seed of the generated data and of the discretisers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``(estimator, dataset)``; columns ``redundancy, unique_1,
+        unique_2, synergy, I(X1;Y), I(X2;Y), I(X1,X2;Y)`` in bits and
+        ``seconds``, the wall time of ``fit``. ``table.attrs["warnings"]``
+        maps each row's ``(estimator, dataset)`` to the messages of the
+        warnings its fit raised.
+    """
+    rows, notes = {}, {}
+    for method, dataset, X, y, estimator in _demo_cases(seed):
+        name = (method, dataset)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            start = time.perf_counter()
+            estimator.fit(X, y)
+            seconds = time.perf_counter() - start
+        row = {col: getattr(estimator, attr) for attr, col in DEMO_COLUMNS.items()}
+        rows[name] = {**row, "seconds": seconds}
+        notes[name] = [str(w.message) for w in caught]
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.names = ["estimator", "dataset"]
+    table.attrs["warnings"] = notes
+    return table
+
+
+def exact_mixture_shares():
+    """Exact BROJA shares of the demo's boolean mixture.
+
+    Returns
+    -------
+    pandas.Series
+        ``redundancy``, ``unique_1``, ``unique_2``, ``synergy`` of
+        :func:`~sklearn_pid.datasets.boolean_mixture_table` as fractions of
+        their sum.
+
+    Examples
+    --------
+    >>> from sklearn_pid.demo import exact_mixture_shares
+    >>> exact_mixture_shares().round(3)
+    redundancy    0.214
+    unique_1      0.000
+    unique_2      0.000
+    synergy       0.786
+    dtype: float64
+    """
+    atoms = broja_decomposition(boolean_mixture_table(MIXTURE))[list(ATOMS)]
+    return atoms / atoms.sum()
+
+
+def _pi_multiple(angle):
+    """``"pi/4"`` for ``pi / 4``: an angle as a simple fraction of pi."""
+    ratio = Fraction(angle / np.pi).limit_denominator(12)
+    numerator = "" if ratio.numerator == 1 else str(ratio.numerator)
+    denominator = "" if ratio.denominator == 1 else f"/{ratio.denominator}"
+    return f"{numerator}pi{denominator}"
+
+
+def demo_notes():
+    """What the rows of :func:`demo_table` are computed on, as text.
+
+    Returns
+    -------
+    str
+        A few lines: sample sizes and parameters of the data and estimators,
+        and the exact shares of the boolean mixture (from
+        :func:`exact_mixture_shares`).
+    """
+    gates = ", ".join(gate.upper() for gate in BITWISE_GATES)
+    shares = "/".join(f"{abs(round(100 * s, 1)):g}" for s in exact_mixture_shares())
+    low, high = GMM_RANGE
+    return (
+        f"{gates}: {BITWISE_SAMPLES} pairs of fair bits. "
+        f"GMM: {GMM_SAMPLES} points, ||mu||={GMM_NORM:g}, "
+        f"angle={_pi_multiple(GMM_ANGLE)}, {GMM_BINS} uniform bins on "
+        f"[{low:g}, {high:g}].\n"
+        "digits halves: top vs bottom half of scikit-learn's 8x8 digits "
+        f"(PIDCVX: {DIGITS_CLUSTERS} k-means clusters per half).\n"
+        "PIDBatch: the same GMM data, no binning (posteriors and alignment learned "
+        "by neural networks).\n"
+        f"Gaussian views: {TOY_SAMPLES} samples of make_gaussian_modalities("
+        f"n_classes={TOY_CLASSES}, rho={TOY_RHO:g}); LSMIEstimator values are "
+        "means of out-of-fold per-sample values.\n"
+        f"{MIXTURE.upper()} mixture: {MIXTURE_SAMPLES} samples of "
+        f"make_boolean_mixture({MIXTURE!r}) (exact shares {shares} %); "
+        "DMIClassifier values: information used by the fitted model's "
+        "prediction, on its training data."
+    )
