@@ -415,38 +415,6 @@ def test_rare_class_warns():
 # ---------------------------------------------------- generative datasets
 
 
-def test_make_latent_modalities_shapes_and_labels():
-    X, y = make_latent_modalities(
-        ("redundancy", "synergy"), 500, n_features_1=6, n_features_2=9, random_state=0
-    )
-    assert X.shape == (500, 15) and y.dtype == np.int64
-    assert set(np.unique(y)) == {0, 1, 2, 3}
-    X2, y2 = make_latent_modalities(
-        ("redundancy", "synergy"), 500, n_features_1=6, n_features_2=9, random_state=0
-    )
-    np.testing.assert_array_equal(X, X2)
-    with pytest.raises(ValueError, match="interaction"):
-        make_latent_modalities("nothing")
-    with pytest.raises(ValueError, match="once"):
-        make_latent_modalities(("synergy", "synergy"))
-    with pytest.raises(ValueError, match="noise"):
-        make_latent_modalities(noise=-1)
-
-
-def test_make_latent_modalities_labels_follow_the_design():
-    # a linear probe on each modality recovers exactly the bits it should see
-    for kind, seen in [
-        ("redundancy", (1, 1)),
-        ("unique_1", (1, 0)),
-        ("unique_2", (0, 1)),
-        ("synergy", (0, 0)),
-    ]:
-        X, y = make_latent_modalities(kind, 3000, random_state=1)
-        for k, cols in enumerate((slice(0, 20), slice(20, 40))):
-            acc = LogisticRegression(C=100, max_iter=2000).fit(X[:, cols], y)
-            assert (acc.score(X[:, cols], y) > 0.97) == bool(seen[k]), (kind, k)
-
-
 def test_latent_redundancy_small_fit():
     X, y = make_latent_modalities("redundancy", 2000, random_state=0)
     est = _fit(X, y, modalities=20)

@@ -29,7 +29,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_pid import broja_decomposition
 from sklearn_pid.datasets import (
     BOOLEAN_MIXTURES,
-    INTERACTION_MIXTURES,
     boolean_mixture_table,
     make_boolean_mixture,
     make_interaction_mixture,
@@ -403,74 +402,6 @@ def test_ensemble_cannot_learn_synergy_and_joint_can():
 # modalities=1: column 0 of the checks' arrays is modality 1, the rest
 # modality 2. Small batches so that the few epochs are enough steps for the
 # checks' 2-D blobs (check_classifiers_train wants accuracy > 0.83).
-# ------------------------------------------------------------- datasets
-
-
-def test_interaction_mixture_generator():
-    X, y, types = make_interaction_mixture(
-        {"redundancy": 1, "uniqueness": 2, "synergy": 1},
-        n_samples=4000,
-        n_informative=3,
-        n_noise=2,
-        random_state=0,
-    )
-    assert X.shape == (4000, 10) and y.dtype == np.int64
-    freq = pd.Series(types).value_counts(normalize=True)
-    expected = {"redundancy": 0.25, "unique_1": 0.25, "unique_2": 0.25, "synergy": 0.25}
-    for name, share in expected.items():
-        assert abs(freq[name] - share) < 0.03
-    again = make_interaction_mixture(
-        {"redundancy": 1, "uniqueness": 2, "synergy": 1},
-        n_samples=4000,
-        n_informative=3,
-        n_noise=2,
-        random_state=0,
-    )
-    np.testing.assert_array_equal(X, again[0])
-    assert set(INTERACTION_MIXTURES) == {"R", "U", "S", "R+S", "U+3R", "U+S", "R+U+S"}
-    for bad in ("Q", {"redundant": 1}, {"synergy": -1}, {"synergy": 0}):
-        with pytest.raises(ValueError):
-            make_interaction_mixture(bad, n_samples=10)
-    with pytest.raises(ValueError, match="noise"):
-        make_interaction_mixture("R", n_samples=10, noise=-1)
-
-
-def test_interaction_mixture_network_is_fixed_by_network_seed():
-    """Noise-free redundant samples with the same bit map to the same point,
-    whatever the sample seed: the encoding network depends on network_seed
-    only."""
-    kwargs = {"n_samples": 50, "n_noise": 0, "noise": 0.0}
-    Xa, ya, _ = make_interaction_mixture("R", random_state=1, **kwargs)
-    Xb, yb, _ = make_interaction_mixture("R", random_state=2, **kwargs)
-    np.testing.assert_allclose(Xa[ya == 1][0], Xb[yb == 1][0])
-    Xc, yc, _ = make_interaction_mixture("R", random_state=2, network_seed=5, **kwargs)
-    assert not np.allclose(Xc[yc == 1][0], Xb[yb == 1][0])
-
-
-@pytest.mark.parametrize("name", list(BOOLEAN_MIXTURES))
-def test_boolean_mixture_table_matches_samples(name):
-    p = boolean_mixture_table(name)
-    assert p.sum() == pytest.approx(1.0)
-    X, y = make_boolean_mixture(name, n_samples=20000, noise=0.0, random_state=0)
-    # y = gate(b1, b2): check the class balance against the table.
-    assert np.mean(y) == pytest.approx(p[..., 1].sum(), abs=0.015)
-    exact = broja_decomposition(p)
-    assert exact["unique_1"] == pytest.approx(0, abs=1e-6)
-    assert exact["unique_2"] == pytest.approx(0, abs=1e-6)
-
-
-def test_boolean_mixture_exact_values():
-    exact = broja_decomposition(boolean_mixture_table("and+xor"))
-    assert exact["redundancy"] == pytest.approx(0.2044, abs=1e-4)
-    assert exact["synergy"] == pytest.approx(0.75, abs=1e-4)
-    hidden = broja_decomposition(boolean_mixture_table("and+xor", reveal_gate=False))
-    assert hidden["redundancy"] == pytest.approx(0.0488, abs=1e-4)
-    assert hidden["synergy"] == pytest.approx(0.1556, abs=1e-4)
-    assert boolean_mixture_table("and+xor", reveal_gate=False).shape == (2, 2, 2)
-    with pytest.raises(ValueError, match="gates"):
-        boolean_mixture_table({"copy": 1})
-
-
 # ------------------------------------------------------ slow and gpu
 
 
