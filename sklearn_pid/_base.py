@@ -1,8 +1,33 @@
-"""Pieces shared by the information estimators: output names and containers."""
+"""The estimator contract of ``DESIGN.md``, written once.
+
+:class:`MultimodalEstimator` validates in ``fit`` (parameters, ``base``,
+modalities, labels, constant modalities: one order, one set of messages) and
+calls one hook, ``_fit(X1, X2, y_index, sample_weight)``; ``predict_proba`` and
+``predict`` derive from the hook ``_log_proba(X1, X2)``.
+:class:`DecompositionMixin` derives ``transform``, ``interactions``,
+``get_feature_names_out`` and the dataset attributes from the pointwise hook
+``_pointwise(X1, X2) -> (atoms per class, log-posterior)``.
+:class:`InformationEstimator` joins them for the three information
+estimators, with ``score`` the held-out bound on ``I(X1,X2;Y)``.
+"""
+
+import math
+import numbers
+import string
+import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+
+from ._validation import (
+    check_not_constant,
+    check_sample_weight,
+    encode_labels,
+    validate_modalities,
+)
 
 #: Column order of ``transform`` / ``interactions`` and index of ``decomposition_``.
 ATOMS = ("redundancy", "unique_1", "unique_2", "synergy")
@@ -10,9 +35,299 @@ ATOMS = ("redundancy", "unique_1", "unique_2", "synergy")
 #: Pointwise terms of LSMI: entropies of each modality, then pointwise MIs.
 LSMI_TERMS = ("h_1", "h_2", "i_1", "i_2", "i_joint")
 
+#: Dataset terms beside the atoms: I(X1;Y), I(X2;Y), I(X1,X2;Y).
+MI_TERMS = ("mi_1", "mi_2", "mi_joint")
 
-class DecompositionMixin:
-    """``get_feature_names_out`` and the dataset-level attributes of a PID."""
+#: Rows per chunk of the per-sample methods: memory stays flat in n.
+CHUNK_SIZE = 8192
+
+#: Constraints of the parameters that every estimator shares.
+COMMON_CONSTRAINTS = {
+    "modalities": [
+        None,
+        "array-like",
+        Interval(numbers.Integral, 1, None, closed="left"),
+        tuple,
+    ],
+    "base": [Interval(numbers.Real, 0, None, closed="neither")],
+    "device": [StrOptions({"auto"}), str],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+#: Numpydoc entries shared by the estimators' docstrings, substituted by
+#: :func:`fill_doc` where a docstring says ``$name``.
+DOCS = {
+    "modalities": """modalities : None, int or pair of selections, default=None
+        Which columns of ``X`` form modality 1 and modality 2: ``None`` for
+        exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
+        of slices, index lists, boolean masks or column names.""",
+    "base": """base : float, default=2
+        Logarithm base of every reported number (2: bits, ``math.e``: nats).""",
+    "device": """device : str, default="auto"
+        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
+        Resolved into ``device_`` at fit.""",
+    "verbose": """verbose : int, default=0
+        ``>= 1`` shows a progress bar for each network.""",
+    "decomposition_attributes": """redundancy_, unique_1_, unique_2_, synergy_ : float
+        The decomposition of ``I(X1, X2; Y)``, in ``base``.
+    mi_1_, mi_2_, mi_joint_ : float
+        ``I(X1;Y)``, ``I(X2;Y)``, ``I(X1,X2;Y)``, in ``base``.
+    decomposition_ : pandas.Series
+        The four atoms, indexed ``redundancy, unique_1, unique_2, synergy``.""",
+    "input_attributes": """classes_ : ndarray of shape (n_classes,)
+    class_prior_ : ndarray of shape (n_classes,)
+        Class frequencies of the fitting labels, ``p(y)``.
+    modality_columns_ : tuple of 2 ndarray
+        Column indices of the two modalities.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.""",
+}
+
+
+def fill_doc(obj):
+    """Substitute the shared entries of :data:`DOCS` into ``obj.__doc__``."""
+    obj.__doc__ = string.Template(obj.__doc__).safe_substitute(DOCS)
+    return obj
+
+
+def store_params(estimator, arguments):
+    """Set the constructor's arguments as attributes, unchanged.
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+    arguments : dict
+        ``locals()`` of ``__init__``.
+    """
+    for name in estimator._get_param_names():
+        setattr(estimator, name, arguments[name])
+
+
+def renamed(estimator, old, new):
+    """The value of parameter ``new``, or of its deprecated name ``old``.
+
+    A renamed parameter keeps its old name in the signature with the default
+    ``"deprecated"``; setting it warns and takes precedence.
+    """
+    value = getattr(estimator, old)
+    if isinstance(value, str) and value == "deprecated":
+        return getattr(estimator, new)
+    warnings.warn(
+        f"{old} was renamed to {new} in 0.1 and will be removed in 0.3; set "
+        f"{new}={value!r} instead.",
+        FutureWarning,
+        stacklevel=3,
+    )
+    return value
+
+
+def expected_atoms(point, log_proba):
+    """The four atoms of each sample averaged over labels under its posterior.
+
+    Parameters
+    ----------
+    point : ndarray of shape (n_samples, n_classes, n_columns)
+        Per-class atoms (the first four columns).
+    log_proba : ndarray of shape (n_samples, n_classes)
+
+    Returns
+    -------
+    ndarray of shape (n_samples, 4)
+    """
+    weights = np.exp(log_proba)
+    with np.errstate(invalid="ignore"):  # classes of probability 0
+        return np.column_stack(
+            [
+                np.where(weights > 0, weights * point[:, :, j], 0).sum(1)
+                for j in range(len(ATOMS))
+            ]
+        )
+
+
+class MultimodalEstimator(BaseEstimator):
+    """Validation, ``fit`` and the posterior methods shared by every estimator.
+
+    Subclasses implement ``_fit(X1, X2, y_index, sample_weight)`` (returns a
+    dict of dataset values, or None) and ``_log_proba(X1, X2)`` (the
+    multimodal log-posterior, shape ``(n_samples, n_classes)``); optionally
+    ``_check_params()`` (checks beyond ``_parameter_constraints``).
+    ``_input_dtype`` is the dtype of the modalities (``None`` keeps strings)
+    and ``_chunk_size`` the rows handled at once by the per-sample methods
+    (``None``: all rows together).
+    """
+
+    _input_dtype = np.float64
+    _chunk_size = CHUNK_SIZE
+
+    def fit(self, X, y):
+        """Fit the estimator.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Both modalities, split by ``modalities``.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+
+        Returns
+        -------
+        self
+        """
+        return self._validated_fit(X, y)
+
+    def _validated_fit(self, X, y, sample_weight=None):
+        """Validate in one order, then call ``_fit``."""
+        self._validate_params()
+        if getattr(self, "base", None) == 1:
+            raise ValueError("base must be different from 1.")
+        self._check_params()
+        X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=self._input_dtype)
+        if sample_weight is not None:
+            sample_weight = check_sample_weight(sample_weight, X1.shape[0])
+            rows = sample_weight > 0  # a zero weight is the same as leaving the row out
+            X1, X2, y, sample_weight = X1[rows], X2[rows], y[rows], sample_weight[rows]
+        self.classes_, y_index = encode_labels(y, sample_weight=sample_weight)
+        check_not_constant(X1, X2)
+        self.class_prior_ = np.bincount(
+            y_index, weights=sample_weight, minlength=self.classes_.size
+        ) / (y_index.size if sample_weight is None else sample_weight.sum())
+        values = self._fit(X1, X2, y_index, sample_weight)
+        if values is not None:
+            self._set_decomposition(values)
+        return self
+
+    def _check_params(self):
+        """Checks of the parameters beyond ``_parameter_constraints``."""
+
+    def _modalities_of(self, X, y="no_validation"):
+        """``X1``, ``X2`` and the class indices of ``y`` (None without ``y``)."""
+        check_is_fitted(self)
+        X1, X2, y = validate_modalities(
+            self, X, y, reset=False, dtype=self._input_dtype
+        )
+        y_index = None if y is None else encode_labels(y, self.classes_)[1]
+        return X1, X2, y_index
+
+    def _chunks(self, n_samples):
+        """Row slices covering ``range(n_samples)`` in chunks of ``_chunk_size``."""
+        size = self._chunk_size or max(n_samples, 1)
+        return [slice(s, s + size) for s in range(0, n_samples, size)]
+
+    def _map_chunks(self, hook, *arrays):
+        """``hook(*chunk)`` over row chunks of ``arrays``, concatenated per output."""
+        chunks = self._chunks(arrays[0].shape[0]) or [slice(None)]
+        parts = [hook(*(a[rows] for a in arrays)) for rows in chunks]
+        if isinstance(parts[0], tuple):
+            return tuple(np.concatenate(p) for p in zip(*parts))
+        return np.concatenate(parts)
+
+    def predict_log_proba(self, X):
+        """``log p(y | x1, x2)`` of the fitted model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        X1, X2, _ = self._modalities_of(X)
+        return self._map_chunks(self._log_proba, X1, X2)
+
+    def predict_proba(self, X):
+        """``p(y | x1, x2)`` of the fitted model.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """Most probable class of each sample under ``predict_proba``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
+
+
+class DecompositionMixin(TransformerMixin):
+    """Per-sample and dataset outputs of a PID, from the hook ``_pointwise``.
+
+    ``_pointwise(X1, X2)`` returns ``(point, log_proba)``: the atoms of every
+    sample for every possible label, shape ``(n_samples, n_classes, 4)`` in
+    ``base`` (more columns after the four atoms where ``_extra_terms`` names
+    them), and the log-posterior under which :meth:`transform` takes their
+    expectation, shape ``(n_samples, n_classes)``.
+    """
+
+    _extra_terms = ()
+    _decomposition_name = "pid"
+
+    def transform(self, X):
+        """Expected per-sample interactions under the fitted posterior.
+
+        For each sample, ``sum_y p(y | x1, x2) * interactions(x, y)``; ``y``
+        is not needed, so it runs inside a Pipeline at predict time.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, 4)
+            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
+        """
+        X1, X2, _ = self._modalities_of(X)
+        return self._map_chunks(self._expected, X1, X2)
+
+    def _expected(self, X1, X2):
+        return expected_atoms(*self._pointwise(X1, X2))
+
+    def interactions(self, X, y):
+        """Label-conditioned per-sample interactions.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+            Labels among ``classes_``.
+
+        Returns
+        -------
+        pandas.DataFrame of shape (n_samples, 4)
+            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``
+            (the index of ``X`` when it is a DataFrame).
+        """
+        return self._interactions(X, y, ATOMS)
+
+    def _interactions(self, X, y, columns):
+        """The named per-sample columns at the true labels, as a DataFrame."""
+        X1, X2, y_index = self._modalities_of(X, y)
+        keep = [(ATOMS + self._extra_terms).index(c) for c in columns]
+
+        def at_labels(X1, X2, y_index):
+            point = self._pointwise(X1, X2)[0]
+            return point[np.arange(y_index.size), y_index][:, keep]
+
+        values = self._map_chunks(at_labels, X1, X2, y_index)
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(values, columns=list(columns), index=index)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the four output columns.
@@ -40,17 +355,46 @@ class DecompositionMixin:
         values : dict
             The four atoms and ``mi_1``, ``mi_2``, ``mi_joint`` in ``base``.
         """
-        self.redundancy_ = float(values["redundancy"])
-        self.unique_1_ = float(values["unique_1"])
-        self.unique_2_ = float(values["unique_2"])
-        self.synergy_ = float(values["synergy"])
-        self.mi_1_ = float(values["mi_1"])
-        self.mi_2_ = float(values["mi_2"])
-        self.mi_joint_ = float(values["mi_joint"])
+        for name in ATOMS + MI_TERMS:
+            setattr(self, f"{name}_", float(values[name]))
         self.decomposition_ = pd.Series(
-            [values[a] for a in ATOMS], index=list(ATOMS), name="pid", dtype=float
+            [values[a] for a in ATOMS],
+            index=list(ATOMS),
+            name=self._decomposition_name,
+            dtype=float,
         )
 
-    def _atoms_frame(self, values, index=None):
-        """A DataFrame with the four atom columns."""
-        return pd.DataFrame(np.asarray(values), columns=list(ATOMS), index=index)
+
+class InformationEstimator(DecompositionMixin, MultimodalEstimator):
+    """Base of the information estimators (PIDCVX, PIDBatch, LSMIEstimator)."""
+
+    def score(self, X, y, sample_weight=None):
+        """Held-out variational lower bound on ``I(X1,X2;Y)``, in ``base``.
+
+        The mean of ``log p(y | x1, x2) - log p(y)`` under the fitted
+        posterior and class prior; higher is better, so it can drive
+        ``GridSearchCV``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,) or None
+
+        Returns
+        -------
+        float
+        """
+        X1, X2, y_index = self._modalities_of(X, y)
+        log_proba = self._map_chunks(self._log_proba, X1, X2)
+        point = log_proba[np.arange(y_index.size), y_index]
+        point = point - np.log(self.class_prior_[y_index])
+        weights = check_sample_weight(sample_weight, y_index.size)
+        return float(np.average(point, weights=weights) / math.log(self.base))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        if "random_state" in self.get_params(deep=False):
+            tags.non_deterministic = self.random_state is None
+        return tags

@@ -12,7 +12,8 @@ from sklearn.base import clone
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+
+from ._scaling import Standardizer
 
 METHODS = ("auto", "discrete", "uniform", "quantile", "kmeans")
 
@@ -142,7 +143,7 @@ class ModalityDiscretizer:
         if method == "kmeans":
             return model.fit(
                 Xf,
-                standardscaler__sample_weight=sample_weight,
+                standardizer__sample_weight=sample_weight,
                 kmeans__sample_weight=sample_weight,
             )
         return model.fit(Xf)
@@ -158,7 +159,7 @@ class ModalityDiscretizer:
                     "transform, so new samples could not be mapped to its states."
                 )
             return est
-        steps = [StandardScaler()]
+        steps = [Standardizer()]
         if self.pca_components is not None:
             steps.append(PCA(self.pca_components, random_state=self.random_state))
         steps.append(KMeans(self.n_clusters, n_init=4, random_state=self.random_state))

@@ -163,3 +163,27 @@ def lsmi_atoms(h1, h2, i1, i2, i_joint):
     u1 = i1 - r
     u2 = i2 - r
     return r, u1, u2, i_joint - r - u1 - u2
+
+
+def broja_atoms(i1, i2, i12, iq):
+    """Pointwise BROJA atoms from pointwise informations.
+
+    With ``i_m = log p(y|x_m)/p(y)``, ``i12 = log p(y|x1,x2)/p(y)`` and ``iq``
+    the pointwise ``I_q(X1,X2;Y)`` of the optimal table ``q`` (anchored on
+    the sample): ``r = i1 + i2 - iq``, ``u1 = iq - i2``, ``u2 = iq - i1``,
+    ``s = i12 - iq``. Their means under ``p`` are the dataset atoms, because
+    ``q`` keeps the ``(x_m, y)`` marginals of ``p``.
+
+    Parameters
+    ----------
+    i1, i2, i12, iq : array-like
+        In one unit; broadcast together.
+
+    Returns
+    -------
+    ndarray of shape (..., 4)
+        ``redundancy, unique_1, unique_2, synergy`` along the last axis.
+    """
+    atoms = [i1 + i2 - iq, iq - i2, iq - i1, i12 - iq]
+    shape = np.broadcast_shapes(*(np.shape(a) for a in atoms))
+    return np.stack([np.broadcast_to(a, shape) for a in atoms], axis=-1)

@@ -8,11 +8,17 @@ encoded labels ``0 .. n_classes-1`` so that their columns line up.
 
 import numpy as np
 from sklearn.base import clone, is_classifier
+from sklearn.utils._param_validation import HasMethods
 
 from .nn._train import draw_seed, torch_seed
 
 #: Names of the posteriors, in the order of :func:`fit_posteriors`' output.
 POSTERIORS = ("classifier_1", "classifier_2", "classifier_joint")
+
+#: Parameter constraints of the user posteriors.
+POSTERIOR_CONSTRAINTS = {
+    name: [None, HasMethods(["fit", "predict_proba"])] for name in POSTERIORS
+}
 
 
 def check_classifiers(estimator):

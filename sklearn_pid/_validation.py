@@ -1,5 +1,6 @@
 """Input validation shared by every estimator."""
 
+import numbers
 import warnings
 
 import numpy as np
@@ -86,7 +87,7 @@ def encode_labels(y, classes=None, sample_weight=None):
                 "y first (for example with sklearn.preprocessing.KBinsDiscretizer)."
             )
         check_classification_targets(y)
-        classes, y_index = np.unique(y, return_inverse=True)
+        classes, y_index = _unique_labels(y)
         if classes.size < 2:
             raise ValueError(
                 f"y has only one class ({classes[:1].tolist()[0]!r}); at least 2 "
@@ -100,7 +101,7 @@ def encode_labels(y, classes=None, sample_weight=None):
                 f"Classes {rare} have fewer than {MIN_CLASS_COUNT} samples; the "
                 "estimate is valid but weak for them.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         return classes, y_index
     y_index = np.searchsorted(classes, y)
@@ -112,6 +113,18 @@ def encode_labels(y, classes=None, sample_weight=None):
             f"(fitted classes: {classes.tolist()})."
         )
     return classes, y_index
+
+
+def _unique_labels(y):
+    """``np.unique(y, return_inverse=True)``, with a clear error for mixed types."""
+    try:
+        return np.unique(y, return_inverse=True)
+    except TypeError:
+        kinds = sorted({type(v).__name__ for v in np.asarray(y, dtype=object)})
+        raise ValueError(
+            f"y mixes label types ({', '.join(kinds)}), which cannot be ordered; "
+            "convert the labels to one type first (e.g. y.astype(str))."
+        ) from None
 
 
 def check_sample_weight(sample_weight, n_samples):
@@ -137,9 +150,28 @@ def check_not_constant(X1, X2):
         The two modalities.
     """
     for m, Xm in enumerate((X1, X2), start=1):
-        if Xm.shape[0] > 1 and np.all(np.ptp(Xm, axis=0) == 0):
+        if Xm.shape[0] > 1 and np.all(Xm == Xm[:1]):
             raise ValueError(
                 f"Modality {m} is constant (every column of it takes one value): "
                 "it carries no information. Check `modalities` or drop the "
                 "modality."
             )
+
+
+def check_hidden_sizes(name, sizes):
+    """Raise unless ``sizes`` is a sequence of positive layer widths.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name, for the message.
+    sizes : tuple or list of int
+    """
+    if not all(
+        isinstance(w, numbers.Integral) and not isinstance(w, bool) and w >= 1
+        for w in sizes
+    ):
+        raise ValueError(
+            f"{name} must be a tuple of positive layer widths (ints >= 1), got "
+            f"{tuple(sizes)!r}."
+        )

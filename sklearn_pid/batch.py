@@ -2,19 +2,32 @@
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._base import ATOMS, DecompositionMixin
-from ._posteriors import check_classifiers, fit_posteriors, log_posteriors
-from ._validation import check_not_constant, encode_labels, validate_modalities
+from ._scaling import Standardizer
+from ._base import (
+    ATOMS,
+    COMMON_CONSTRAINTS,
+    MI_TERMS,
+    InformationEstimator,
+    fill_doc,
+    renamed,
+    store_params,
+)
+from ._information import broja_atoms
+from ._posteriors import (
+    POSTERIOR_CONSTRAINTS,
+    check_classifiers,
+    fit_posteriors,
+    log_posteriors,
+)
+from ._validation import check_hidden_sizes
 from .nn._align import (
     AlignmentModule,
     AlignmentNet,
@@ -25,16 +38,17 @@ from .nn._align import (
 from .nn._mlp import MLPPosterior
 from .nn._sinkhorn import PROBA_FLOOR
 from .nn._train import (
-    BatchLoader,
+    build_net,
     cpu_threads,
     draw_seed,
     resolve_device,
-    torch_seed,
+    training,
     training_setup,
 )
 
 
-class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
+@fill_doc
+class PIDBatch(InformationEstimator):
     """Neural partial information decomposition on mini-batches ("BATCH").
 
     Estimates the Bertschinger et al. (2014) decomposition ("BROJA", the one
@@ -68,10 +82,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    modalities : None, int or pair of selections, default=None
-        Which columns of ``X`` form modality 1 and modality 2: ``None`` for
-        exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
-        of slices, index lists, boolean masks or column names.
+    $modalities
     classifier_1, classifier_2, classifier_joint : classifier or None, default=None
         Posteriors ``p(y|x1)``, ``p(y|x2)``, ``p(y|x1,x2)``: scikit-learn
         classifiers with ``predict_proba`` (cloned and fitted on the encoded
@@ -89,7 +100,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         Early-stopping patience (epochs) of the default posteriors.
     hidden_dim : int, default=32
         Width of the hidden layers of the alignment encoders.
-    embed_dim : int, default=10
+    embedding_dim : int, default=10
         Embedding size ``d`` per label (the paper's 10).
     n_layers : int, default=2
         Hidden layers of each alignment encoder.
@@ -121,16 +132,14 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         through (truncated unrolling: about 3x less time per step than the full
         unrolling, with the same fitted values on the test problems). ``None``
         back-propagates through every iteration, as the paper does.
-    base : float, default=2
-        Logarithm base of every reported number (2: bits, ``math.e``: nats).
-    device : str, default="auto"
-        ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
-        Resolved into ``device_`` at fit.
+    $base
+    $device
     random_state : int, RandomState or None, default=None
         Seeds the posteriors, the alignment (initial weights, batch order,
         validation split) and the batches of the estimate.
-    verbose : int, default=0
-        ``>= 1`` shows a progress bar for each network.
+    $verbose
+    embed_dim : int, default="deprecated"
+        Deprecated name of ``embedding_dim`` (FutureWarning).
 
     Attributes
     ----------
@@ -148,9 +157,6 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
     n_batches_ : int
         Number of estimation batches (``ceil(n_samples / batch_size)`` of
         near-equal size: every sample is used).
-    classes_ : ndarray of shape (n_classes,)
-    prior_ : ndarray of shape (n_classes,)
-        Class frequencies of the fitting labels, ``p(y)``.
     classifiers_ : list of 3 classifiers
         The fitted posteriors for ``x1``, ``x2`` and ``[x1, x2]``.
     scalers_ : tuple of 2 StandardScaler
@@ -172,10 +178,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         Fraction of the estimation projections (one per batch and label)
         stopped by ``sinkhorn_max_iter`` rather than ``sinkhorn_tol``.
     device_ : str
-    modality_columns_ : tuple of ndarray
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when ``X`` has string column names.
+    $input_attributes
 
     Notes
     -----
@@ -256,21 +259,14 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "modalities": [
-            None,
-            "array-like",
-            Interval(numbers.Integral, 1, None, closed="left"),
-            tuple,
-        ],
-        "classifier_1": [None, HasMethods(["fit", "predict_proba"])],
-        "classifier_2": [None, HasMethods(["fit", "predict_proba"])],
-        "classifier_joint": [None, HasMethods(["fit", "predict_proba"])],
+        **COMMON_CONSTRAINTS,
+        **POSTERIOR_CONSTRAINTS,
         "classifier_hidden_sizes": [tuple, list],
         "classifier_max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "classifier_lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "classifier_patience": [Interval(numbers.Integral, 1, None, closed="left")],
         "hidden_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "embed_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_layers": [Interval(numbers.Integral, 0, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -280,11 +276,12 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         "sinkhorn_tol": [Interval(numbers.Real, 0, None, closed="neither")],
         "sinkhorn_max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "sinkhorn_unroll": [None, Interval(numbers.Integral, 1, None, closed="left")],
-        "base": [Interval(numbers.Real, 0, None, closed="neither")],
-        "device": [StrOptions({"auto"}), str],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        "embed_dim": [
+            StrOptions({"deprecated"}),
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
     }
+    _chunk_size = None  # a sample's values depend on the samples coupled with it
 
     def __init__(
         self,
@@ -298,7 +295,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         classifier_lr=1e-2,
         classifier_patience=10,
         hidden_dim=32,
-        embed_dim=10,
+        embedding_dim=10,
         n_layers=2,
         batch_size=256,
         max_epochs=10,
@@ -312,57 +309,29 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         device="auto",
         random_state=None,
         verbose=0,
+        embed_dim="deprecated",
     ):
-        self.modalities = modalities
-        self.classifier_1 = classifier_1
-        self.classifier_2 = classifier_2
-        self.classifier_joint = classifier_joint
-        self.classifier_hidden_sizes = classifier_hidden_sizes
-        self.classifier_max_epochs = classifier_max_epochs
-        self.classifier_lr = classifier_lr
-        self.classifier_patience = classifier_patience
-        self.hidden_dim = hidden_dim
-        self.embed_dim = embed_dim
-        self.n_layers = n_layers
-        self.batch_size = batch_size
-        self.max_epochs = max_epochs
-        self.lr = lr
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.sinkhorn_tol = sinkhorn_tol
-        self.sinkhorn_max_iter = sinkhorn_max_iter
-        self.sinkhorn_unroll = sinkhorn_unroll
-        self.base = base
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
-    def fit(self, X, y):
-        """Train the posteriors and the alignment, then estimate the PID.
+    @property
+    def prior_(self):
+        """Deprecated alias of ``class_prior_``."""
+        warnings.warn(
+            "prior_ was renamed to class_prior_ in 0.1 and will be removed in 0.3.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        return self.class_prior_
 
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Both modalities (numeric), split by ``modalities``.
-        y : array-like of shape (n_samples,)
-            Class labels (at least two classes).
-
-        Returns
-        -------
-        self : PIDBatch
-        """
-        self._validate_params()
-        if self.base == 1:
-            raise ValueError("base must be different from 1.")
+    def _check_params(self):
         check_classifiers(self)
-        X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=np.float64)
-        self.classes_, y_index = encode_labels(y)
-        check_not_constant(X1, X2)
+        check_hidden_sizes("classifier_hidden_sizes", self.classifier_hidden_sizes)
+
+    def _fit(self, X1, X2, y_index, sample_weight):
         n_samples, n_classes = X1.shape[0], self.classes_.size
+        self._embedding_dim = renamed(self, "embed_dim", "embedding_dim")
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
-        self.prior_ = np.bincount(y_index, minlength=n_classes) / n_samples
-
         default = MLPPosterior(
             hidden_sizes=tuple(self.classifier_hidden_sizes),
             max_epochs=self.classifier_max_epochs,
@@ -375,16 +344,36 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         )
         self.classifiers_ = fit_posteriors(self, default, X1, X2, y_index, rng)
         log_post = log_posteriors(self.classifiers_, X1, X2, n_classes)
-        self.scalers_ = (StandardScaler().fit(X1), StandardScaler().fit(X2))
+        self.scalers_ = (Standardizer().fit(X1), Standardizer().fit(X2))
         packed = self._pack(X1, X2, log_post)
         proba = np.exp(log_post[:2])
         with np.errstate(divide="ignore", invalid="ignore"):
-            kl = np.where(proba > 0, proba * (log_post[:2] - np.log(self.prior_)), 0)
+            kl = np.where(
+                proba > 0, proba * (log_post[:2] - np.log(self.class_prior_)), 0
+            )
         self.info_targets_ = kl.sum(axis=2).mean(axis=1)  # (2,), nats
+        self.net_ = self._train_alignment(packed, X1.shape[1], X2.shape[1], rng)
+        self.eval_seed_ = draw_seed(rng)
 
+        point, batch_index, stats = self._couple(packed, log_post)
+        self.sinkhorn_residual_ = stats["residual"]
+        self.sinkhorn_cap_rate_ = stats["cap_rate"]
+        self.n_batches_ = stats["n_batches"]
+        rows = np.arange(n_samples)
+        atoms = point[rows, y_index]  # (n, 4), in base
+        info = log_post[:, rows, y_index] - np.log(self.class_prior_[y_index])
+        info /= np.log(self.base)
+        per_batch = pd.DataFrame(atoms, columns=list(ATOMS)).groupby(batch_index).mean()
+        self.batch_std_ = per_batch.std(ddof=1 if len(per_batch) > 1 else 0)
+        self.batch_std_.name = "batch_std"
+        values = dict(zip(ATOMS, atoms.mean(axis=0)))
+        return values | dict(zip(MI_TERMS, map(np.mean, info)))
+
+    def _train_alignment(self, packed, n_features_1, n_features_2, rng):
+        """The skorch alignment net, trained to minimise the batches' ``I_q``."""
         seed = draw_seed(rng)
         train_split, callbacks = training_setup(
-            n_samples,
+            packed.shape[0],
             validation_fraction=self.validation_fraction,
             patience=self.patience,
             seed=seed,
@@ -392,16 +381,18 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
             # improvements below 0.1 % of I_q change no reported digit
             threshold=1e-3,
         )
-        self.net_ = AlignmentNet(
+        net = build_net(
+            AlignmentNet,
             AlignmentModule,
-            module__n_features_1=X1.shape[1],
-            module__n_features_2=X2.shape[1],
-            module__n_classes=n_classes,
-            module__embed_dim=self.embed_dim,
+            device=self.device_,
+            module__n_features_1=n_features_1,
+            module__n_features_2=n_features_2,
+            module__n_classes=self.classes_.size,
+            module__embed_dim=self._embedding_dim,
             module__hidden_dim=self.hidden_dim,
             module__n_layers=self.n_layers,
             criterion=InBatchInformation,
-            criterion__log_prior=np.log(self.prior_),
+            criterion__log_prior=np.log(self.class_prior_),
             criterion__sinkhorn_tol=self.sinkhorn_tol,
             criterion__sinkhorn_max_iter=self.sinkhorn_max_iter,
             criterion__sinkhorn_unroll=self.sinkhorn_unroll,
@@ -412,153 +403,28 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
             batch_size=self.batch_size,
             train_split=train_split,
             callbacks=callbacks,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            device=self.device_,
-            verbose=0,
         )
-        with torch_seed(seed, self.device_), self._threads(self.device_):
-            self.net_.fit(packed, None)
-        self.n_epochs_ = len(self.net_.history)
-        self.net_.criterion_.last = None  # the last batch's tensors
-        self.eval_seed_ = draw_seed(rng)
+        with training(seed, self.device_, self._kernel_flops()):
+            net.fit(packed, None)
+        self.n_epochs_ = len(net.history)
+        net.criterion_.last = None  # the last batch's tensors
+        return net
 
-        point, batch_index, stats = self._pointwise(packed, log_post)
-        self.sinkhorn_residual_ = stats["residual"]
-        self.sinkhorn_cap_rate_ = stats["cap_rate"]
-        self.n_batches_ = stats["n_batches"]
-        rows = np.arange(n_samples)
-        atoms = point[rows, y_index]  # (n, 4), in base
-        ln_base = np.log(self.base)
-        info = (log_post[:, rows, y_index] - np.log(self.prior_[y_index])) / ln_base
-        values = dict(zip(ATOMS, atoms.mean(axis=0)))
-        values.update(mi_1=info[0].mean(), mi_2=info[1].mean(), mi_joint=info[2].mean())
-        self._set_decomposition(values)
-        per_batch = pd.DataFrame(atoms, columns=list(ATOMS)).groupby(batch_index).mean()
-        self.batch_std_ = per_batch.std(ddof=1 if len(per_batch) > 1 else 0)
-        self.batch_std_.name = "batch_std"
-        return self
+    def _log_proba(self, X1, X2):
+        return log_posteriors(self.classifiers_, X1, X2, self.classes_.size)[2]
 
-    def transform(self, X):
-        """Expected per-sample interactions under the joint posterior.
-
-        For each sample, ``sum_y p(y | x1, x2) * interactions(x, y)``; ``y`` is
-        not needed. Samples are coupled within batches of ``X`` (see Notes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
-        """
-        X1, X2, _ = self._validated(X)
-        point, log_post = self._point_of(X1, X2)
-        return np.einsum("nk,nkj->nj", np.exp(log_post[2]), point)
-
-    def interactions(self, X, y):
-        """Label-conditioned per-sample interactions.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Labels among ``classes_``.
-
-        Returns
-        -------
-        pandas.DataFrame of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``;
-            their mean over the fitting samples is ``decomposition_``.
-        """
-        X1, X2, y_index = self._validated(X, y)
-        point, _ = self._point_of(X1, X2)
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return self._atoms_frame(point[np.arange(y_index.size), y_index], index=index)
-
-    def predict_proba(self, X):
-        """Joint posterior ``p(y | x1, x2)`` of ``classifier_joint``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        X1, X2, _ = self._validated(X)
-        return np.exp(self._log_posteriors(X1, X2)[2])
-
-    def predict(self, X):
-        """Most probable class under :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        X1, X2, _ = self._validated(X)
-        log_post = self._log_posteriors(X1, X2)[2]
-        return self.classes_[np.argmax(log_post, axis=1)]
-
-    def score(self, X, y):
-        """Held-out variational lower bound on ``I(X1,X2;Y)``, in ``base``.
-
-        The mean of ``log p(y | x1, x2) - log p(y)`` under the joint posterior
-        and the fitted class prior; higher is better.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        float
-        """
-        X1, X2, y_index = self._validated(X, y)
-        log_post = self._log_posteriors(X1, X2)[2]
-        rows = np.arange(y_index.size)
-        point = log_post[rows, y_index] - np.log(self.prior_[y_index])
-        return float(point.mean() / np.log(self.base))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        tags.non_deterministic = self.random_state is None
-        return tags
+    def _pointwise(self, X1, X2):
+        log_post = log_posteriors(self.classifiers_, X1, X2, self.classes_.size)
+        point, _, _ = self._couple(self._pack(X1, X2, log_post), log_post)
+        return point, log_post[2]
 
     # ------------------------------------------------------------------ helpers
 
-    def _validated(self, X, y="no_validation"):
-        """``X1``, ``X2`` and the class indices of ``y`` (None without ``y``)."""
-        check_is_fitted(self)
-        X1, X2, y = validate_modalities(self, X, y, reset=False, dtype=np.float64)
-        y_index = None if y is None else encode_labels(y, self.classes_)[1]
-        return X1, X2, y_index
-
-    def _log_posteriors(self, X1, X2):
-        return log_posteriors(self.classifiers_, X1, X2, self.classes_.size)
-
-    def _point_of(self, X1, X2):
-        """Per-sample, per-label atoms of new data and its log posteriors."""
-        log_post = self._log_posteriors(X1, X2)
-        point, _, _ = self._pointwise(self._pack(X1, X2, log_post), log_post)
-        return point, log_post
-
-    def _threads(self, device):
-        """One CPU thread when a batch's largest operation (the kernel, ``m^2
-        n_classes d`` multiply-adds) is small: torch's threads then cost more
-        than they save, and much more on a busy machine."""
-        flops = self.batch_size**2 * self.classes_.size * self.embed_dim
-        return cpu_threads(device, flops)
+    def _kernel_flops(self):
+        """Multiply-adds of a batch's kernel, ``m^2 n_classes d``: below
+        :data:`~sklearn_pid.nn._train.SMALL_STEP_FLOPS`, one CPU thread (torch's
+        threads then cost more than they save, much more on a busy machine)."""
+        return self.batch_size**2 * self.classes_.size * self._embedding_dim
 
     def _pack(self, X1, X2, log_post):
         Z1 = self.scalers_[0].transform(X1)
@@ -580,7 +446,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         n_batches = max(1, math.ceil(n_samples / self.batch_size))
         return np.array_split(order, n_batches)
 
-    def _pointwise(self, packed, log_post):
+    def _couple(self, packed, log_post):
         """Couple ``packed`` batch by batch.
 
         Returns
@@ -599,7 +465,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         device = self.net_.device
         module.eval()
         log_prior = torch.as_tensor(
-            np.log(self.prior_), dtype=torch.float32, device=device
+            np.log(self.class_prior_), dtype=torch.float32, device=device
         )
         info_targets = torch.as_tensor(
             self.info_targets_, dtype=torch.float32, device=device
@@ -608,7 +474,7 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         batch_index = np.empty(n_samples, dtype=np.int64)
         residuals = []
         batches = self._batches(packed)
-        with torch.inference_mode(), self._threads(device):
+        with torch.inference_mode(), cpu_threads(device, self._kernel_flops()):
             for b, rows in enumerate(batches):
                 batch = torch.as_tensor(packed[rows], device=device)
                 result = project_batch(
@@ -625,10 +491,8 @@ class PIDBatch(DecompositionMixin, TransformerMixin, BaseEstimator):
         # pointwise informations, (3, n, C); log p floored as in the
         # coupling's inputs, so that a classifier's 0 probabilities (trees,
         # kNN) give finite values
-        lp = np.maximum(log_post, np.log(PROBA_FLOOR)) - np.log(self.prior_)
-        i1, i2, i12 = lp[0], lp[1], lp[2]
-        point = np.stack([i1 + i2 - iq, iq - i2, iq - i1, i12 - iq], axis=-1)
-        point /= np.log(self.base)
+        lp = np.maximum(log_post, np.log(PROBA_FLOOR)) - np.log(self.class_prior_)
+        point = broja_atoms(lp[0], lp[1], lp[2], iq) / np.log(self.base)
         stats = {
             "residual": float(residuals.max()),
             "cap_rate": float(np.mean(residuals > self.sinkhorn_tol)),

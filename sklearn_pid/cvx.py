@@ -6,15 +6,19 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ._base import ATOMS, DecompositionMixin
+from ._base import (
+    ATOMS,
+    COMMON_CONSTRAINTS,
+    InformationEstimator,
+    fill_doc,
+    store_params,
+)
 from ._broja import solve_broja
 from ._discretize import METHODS, ModalityDiscretizer
 from ._information import pid_from_tables
-from ._validation import check_sample_weight, encode_labels, validate_modalities
+from ._tables import plugin_bias, pointwise_table, smoothed_posterior
 
 #: Largest joint table |X1| x |X2| x |Y| that fit accepts.
 MAX_CELLS = 4_000_000
@@ -23,7 +27,8 @@ MAX_CELLS = 4_000_000
 NEGATIVE_TOLERANCE = 1e-7
 
 
-class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
+@fill_doc
+class PIDCVX(InformationEstimator):
     """Exact partial information decomposition of discrete(-ised) modalities.
 
     Solves the Bertschinger et al. (2014) definition ("BROJA") exactly by
@@ -41,10 +46,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    modalities : None, int or pair of selections, default=None
-        Which columns of ``X`` form modality 1 and modality 2: ``None`` for
-        exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
-        of slices, index lists, boolean masks or column names.
+    $modalities
     discretizer : str, estimator or pair, default="auto"
         How a modality's rows become states: ``"discrete"`` (values as they
         are), ``"uniform"`` / ``"quantile"`` (``n_bins`` equal-width or
@@ -80,8 +82,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         Pseudo-count of the smoothed posterior ``p(y | x1, x2)`` used by
         ``predict_proba``, ``transform`` and ``score``: each cell gets ``alpha``
         samples spread by a back-off ``p(y|x1) p(y|x2) / p(y)``.
-    base : float, default=2
-        Logarithm base of every reported number (2: bits, ``math.e``: nats).
+    $base
     random_state : int, RandomState or None, default=None
         Seed of k-means and PCA.
     verbose : int, default=0
@@ -90,13 +91,8 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    redundancy_, unique_1_, unique_2_, synergy_ : float
-        The decomposition of ``I(X1, X2; Y)``, in ``base``.
-    mi_1_, mi_2_, mi_joint_ : float
-        ``I(X1;Y)``, ``I(X2;Y)``, ``I(X1,X2;Y)`` of the fitted table.
-    decomposition_ : pandas.Series
-        The four atoms, indexed ``redundancy, unique_1, unique_2, synergy``.
-    classes_ : ndarray of shape (n_classes,)
+    $decomposition_attributes
+    $input_attributes
     p_ : ndarray of shape (n_states_1, n_states_2, n_classes)
         The (weighted) empirical joint table ``p(x1, x2, y)``.
     q_ : ndarray of shape (n_states_1, n_states_2, n_classes)
@@ -121,11 +117,11 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         raised when it exceeds both 10 % of ``mi_joint_`` and 0.01 bit (too
         many states for the sample size: reduce ``n_bins`` or ``n_clusters``).
         With ``sample_weight``, ``N`` is the total weight.
-    modality_columns_ : tuple of ndarray
-        Column indices of the two modalities.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when ``X`` has string column names.
+    posterior_ : ndarray of shape (n_states_1 + 1, n_states_2 + 1, n_classes)
+        The smoothed posterior ``p(y | x1, x2)`` of every pair of states (the
+        last row and column: a state unseen in fit).
+    pointwise_ : ndarray of shape (n_states_1 + 1, n_states_2 + 1, n_classes, 4)
+        The per-sample atoms of every cell, in ``base``.
 
     Notes
     -----
@@ -159,12 +155,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "modalities": [
-            None,
-            "array-like",
-            Interval(numbers.Integral, 1, None, closed="left"),
-            tuple,
-        ],
+        **{k: COMMON_CONSTRAINTS[k] for k in ("modalities", "base", "random_state")},
         "discretizer": [StrOptions(set(METHODS)), HasMethods(["fit"]), tuple, list],
         "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -173,10 +164,9 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         "solver": [str],
         "solver_options": [None, dict],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
-        "base": [Interval(numbers.Real, 0, None, closed="neither")],
-        "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
+    _input_dtype = None
 
     def __init__(
         self,
@@ -194,18 +184,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         random_state=None,
         verbose=0,
     ):
-        self.modalities = modalities
-        self.discretizer = discretizer
-        self.n_bins = n_bins
-        self.n_clusters = n_clusters
-        self.pca_components = pca_components
-        self.bin_range = bin_range
-        self.solver = solver
-        self.solver_options = solver_options
-        self.alpha = alpha
-        self.base = base
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def fit(self, X, y, sample_weight=None):
         """Discretise the modalities, build the joint table and solve for q.
@@ -229,20 +208,20 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         -------
         self : PIDCVX
         """
-        self._validate_params()
-        if self.base == 1:
-            raise ValueError("base must be different from 1.")
-        X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=None)
-        weights = check_sample_weight(sample_weight, X1.shape[0])
-        rows = weights > 0  # a zero weight is the same as leaving the row out
-        X1, X2, y, weights = X1[rows], X2[rows], y[rows], weights[rows]
-        self.classes_, y_index = encode_labels(y, sample_weight=weights)
+        return self._validated_fit(X, y, sample_weight)
+
+    def _check_params(self):
+        specs = self.discretizer
+        if isinstance(specs, (tuple, list)) and len(specs) != 2:
+            raise ValueError(
+                f"discretizer must be one discretizer or a pair (one per "
+                f"modality); got a {type(specs).__name__} of {len(specs)}."
+            )
+
+    def _fit(self, X1, X2, y_index, sample_weight):
+        weights = np.ones(y_index.size) if sample_weight is None else sample_weight
         s1, s2 = self._fit_discretizers(X1, X2, weights)
-        shape = (
-            len(self.discretizers_[0].states_),
-            len(self.discretizers_[1].states_),
-            self.classes_.size,
-        )
+        shape = (*map(len, (d.states_ for d in self.discretizers_)), self.classes_.size)
         self._check_size(shape)
         counts = np.bincount(
             np.ravel_multi_index((s1, s2, y_index), shape),
@@ -257,125 +236,34 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
         self.status_ = solution.status
         self.marginal_violation_ = solution.marginal_violation
         self.n_iter_ = solution.n_iter
-        values = pid_from_tables(self.p_, self.q_, self.base)
-        self._set_decomposition(_round_tolerance(values))
-        self.plugin_bias_ = _plugin_bias(counts, self.base)
+        values = _round_tolerance(pid_from_tables(self.p_, self.q_, self.base))
+        self.plugin_bias_ = plugin_bias(counts) / np.log(self.base)
         if self.plugin_bias_ > max(
-            0.1 * self.mi_joint_, 0.01 * np.log(2) / np.log(self.base)
+            0.1 * values["mi_joint"], 0.01 * np.log(2) / np.log(self.base)
         ):
             warnings.warn(
                 f"The plug-in bias of I(X1,X2;Y) is about {self.plugin_bias_:.3g} "
-                f"(of {self.mi_joint_:.3g}): {shape[0]}x{shape[1]} states for "
+                f"(of {values['mi_joint']:.3g}): {shape[0]}x{shape[1]} states for "
                 f"{X1.shape[0]} samples. Reduce n_bins or n_clusters.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=4,
             )
-        self._fit_posterior(counts)
-        self._fit_pointwise()
-        return self
+        self.posterior_ = smoothed_posterior(counts, self.alpha)
+        self.pointwise_ = pointwise_table(self.p_, self.q_)
+        self.pointwise_ /= np.log(self.base)
+        return values
 
-    def transform(self, X):
-        """Expected per-sample interactions under the fitted posterior.
+    def _pointwise(self, X1, X2):
+        s1, s2 = self._states(X1, X2)
+        return self.pointwise_[s1, s2], self._log_proba(X1, X2, (s1, s2))
 
-        For each sample, ``sum_y p(y | x1, x2) * interactions(x, y)`` with the
-        smoothed posterior of ``predict_proba``; ``y`` is not needed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
-        """
-        s1, s2 = self._states(X)
-        return self.expected_pointwise_[s1, s2]
-
-    def interactions(self, X, y):
-        """Label-conditioned per-sample interactions.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Labels among ``classes_``.
-
-        Returns
-        -------
-        pandas.DataFrame of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``;
-            their mean over the fitting samples is ``decomposition_``.
-        """
-        check_is_fitted(self)
-        X1, X2, y = validate_modalities(self, X, y, reset=False, dtype=None)
-        _, y_index = encode_labels(y, self.classes_)
-        s1 = self.discretizers_[0].transform(X1)
-        s2 = self.discretizers_[1].transform(X2)
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return self._atoms_frame(self.pointwise_[s1, s2, y_index], index=index)
-
-    def predict_proba(self, X):
-        """Smoothed table posterior ``p(y | x1-state, x2-state)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_classes)
-        """
-        s1, s2 = self._states(X)
-        return self.posterior_[s1, s2]
-
-    def predict(self, X):
-        """Most probable class of each sample under ``predict_proba``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Held-out variational lower bound on ``I(X1,X2;Y)``, in ``base``.
-
-        The mean of ``log p(y | x1, x2) - log p(y)`` under the smoothed
-        posterior and the fitted class prior; higher is better.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-        sample_weight : array-like of shape (n_samples,) or None
-
-        Returns
-        -------
-        float
-        """
-        check_is_fitted(self)
-        proba = self.predict_proba(X)
-        _, y_index = encode_labels(np.asarray(y), self.classes_)
-        if y_index.shape[0] != proba.shape[0]:
-            raise ValueError(
-                f"y has {y_index.shape[0]} labels but X has {proba.shape[0]} samples."
-            )
-        prior = self.p_.sum(axis=(0, 1))
-        rows = np.arange(y_index.size)
+    def _log_proba(self, X1, X2, states=None):
+        s1, s2 = self._states(X1, X2) if states is None else states
         with np.errstate(divide="ignore"):  # alpha=0 can give log(0) = -inf
-            point = np.log(proba[rows, y_index]) - np.log(prior[y_index])
-        weights = check_sample_weight(sample_weight, y_index.size)
-        return float(np.average(point, weights=weights) / np.log(self.base))
+            return np.log(self.posterior_[s1, s2])
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         return tags
@@ -384,7 +272,7 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
 
     def _fit_discretizers(self, X1, X2, weights):
         specs = self.discretizer
-        if not (isinstance(specs, (tuple, list)) and len(specs) == 2):
+        if not isinstance(specs, (tuple, list)):
             specs = (specs, specs)
         self.discretizers_ = tuple(
             ModalityDiscretizer(
@@ -422,54 +310,8 @@ class PIDCVX(DecompositionMixin, TransformerMixin, BaseEstimator):
                 "or use discretizer='kmeans' for modalities with many columns."
             )
 
-    def _states(self, X):
-        check_is_fitted(self)
-        X1, X2, _ = validate_modalities(self, X, reset=False, dtype=None)
+    def _states(self, X1, X2):
         return self.discretizers_[0].transform(X1), self.discretizers_[1].transform(X2)
-
-    def _fit_posterior(self, counts):
-        """Smoothed posterior table, with a last row/column for unseen states."""
-        prior = counts.sum(axis=(0, 1)) / counts.sum()
-        post1 = _smoothed(counts.sum(axis=1), prior, self.alpha)
-        post2 = _smoothed(counts.sum(axis=0), prior, self.alpha)
-        backoff = post1[:, None, :] * post2[None, :, :] / prior
-        total = backoff.sum(axis=2, keepdims=True)
-        # states seen with disjoint labels (possible with alpha=0): use the prior
-        backoff = np.where(total > 0, backoff / np.where(total > 0, total, 1), prior)
-        padded = np.zeros((counts.shape[0] + 1, counts.shape[1] + 1, counts.shape[2]))
-        padded[:-1, :-1] = counts
-        n12 = padded.sum(axis=2, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            post = (padded + self.alpha * backoff) / (n12 + self.alpha)
-        self.posterior_ = np.where(n12 > 0, post, backoff)
-
-    def _fit_pointwise(self):
-        """Per-(state, state, label) interactions, with zero rows for unseen states.
-
-        ``pointwise_[s1, s2, y]`` holds the four atoms of ``interactions``;
-        index ``-1`` (the padded last row/column) is an unseen state.
-        ``expected_pointwise_[s1, s2]`` averages them under ``posterior_``.
-        """
-        p, q = self.p_, self.q_
-        prior = p.sum(axis=(0, 1))
-        p1, p2 = p.sum(axis=1), p.sum(axis=0)
-        lq = _log_ratio(q, q.sum(axis=2, keepdims=True) * prior)
-        i1 = _pad(_log_ratio(p1, p1.sum(axis=1, keepdims=True) * prior)[:, None], (0,))
-        i2 = _pad(_log_ratio(p2, p2.sum(axis=1, keepdims=True) * prior)[None], (1,))
-        i12 = _pad(_log_ratio(p, p.sum(axis=2, keepdims=True) * prior), (0, 1))
-        a1 = _pad(_safe_div((q * lq).sum(axis=1), p1)[:, None], (0,))
-        a2 = _pad(_safe_div((q * lq).sum(axis=0), p2)[None], (1,))
-        # average the anchors that exist (both, for every fitted sample)
-        m1 = _pad((p1 > 0)[:, None].astype(float), (0,))
-        m2 = _pad((p2 > 0)[None].astype(float), (1,))
-        iq = _safe_div(a1 * m1 + a2 * m2, np.broadcast_to(m1 + m2, i12.shape))
-        atoms = [i1 + i2 - iq, iq - i2, iq - i1, i12 - iq]
-        shape = i12.shape
-        self.pointwise_ = np.stack([np.broadcast_to(a, shape) for a in atoms], axis=-1)
-        self.pointwise_ /= np.log(self.base)
-        self.expected_pointwise_ = np.einsum(
-            "abk,abkj->abj", self.posterior_, self.pointwise_
-        )
 
 
 def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
@@ -521,35 +363,6 @@ def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
     return pd.Series(values, dtype=float)
 
 
-def _pad(a, axes):
-    """Append a zero slice at the end of each axis in ``axes`` (unseen states)."""
-    width = [(0, 1 if ax in axes else 0) for ax in range(a.ndim)]
-    return np.pad(a, width)
-
-
-def _log_ratio(num, den):
-    """``log(num / den)`` where ``num > 0``, else 0."""
-    out = np.zeros(np.broadcast_shapes(np.shape(num), np.shape(den)))
-    num = np.broadcast_to(num, out.shape)
-    den = np.broadcast_to(den, out.shape)
-    mask = num > 0
-    out[mask] = np.log(num[mask] / den[mask])
-    return out
-
-
-def _safe_div(num, den):
-    """``num / den`` where ``den > 0``, else 0."""
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-
-
-def _smoothed(counts, prior, alpha):
-    """``(counts + alpha prior) / (n + alpha)`` per row, plus a prior row."""
-    n = counts.sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        post = np.where(n > 0, (counts + alpha * prior) / (n + alpha), prior)
-    return np.vstack([post, prior])
-
-
 def _round_tolerance(values):
     """Atoms in (-NEGATIVE_TOLERANCE, 0) become 0; more negative ones warn."""
     out = dict(values)
@@ -565,16 +378,3 @@ def _round_tolerance(values):
                 stacklevel=3,
             )
     return out
-
-
-def _plugin_bias(counts, base):
-    """Expected plug-in I(X1,X2;Y) under independence, in ``base``.
-
-    ``2 N I`` (nats) is chi-square with ``(K_12 - 1)(K_y - 1)`` degrees of
-    freedom when X and Y are independent, so the plug-in estimate is biased up
-    by about ``(K_12 - 1)(K_y - 1) / (2 N)``; ``K`` counts occupied cells and
-    ``N`` is the total (frequency) weight.
-    """
-    k_12 = np.count_nonzero(counts.sum(axis=2))
-    k_y = np.count_nonzero(counts.sum(axis=(0, 1)))
-    return (k_12 - 1) * (k_y - 1) / (2 * counts.sum()) / np.log(base)

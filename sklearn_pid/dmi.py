@@ -9,7 +9,6 @@ comparisons between them differ only in what is learned on top of the
 encoders.
 """
 
-import copy
 import math
 import numbers
 import warnings
@@ -17,14 +16,22 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
-from sklearn.preprocessing import StandardScaler
+from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, ProgressBar
 
-from ._base import ATOMS, DecompositionMixin
-from ._validation import check_not_constant, encode_labels, validate_modalities
+from ._scaling import Standardizer
+from ._base import (
+    ATOMS,
+    COMMON_CONSTRAINTS,
+    DecompositionMixin,
+    MultimodalEstimator,
+    expected_atoms,
+    fill_doc,
+    renamed,
+    store_params,
+)
+from ._validation import check_hidden_sizes
 from .nn._dmi_modules import (
     STAGES,
     DMIModule,
@@ -33,11 +40,11 @@ from .nn._dmi_modules import (
     JointFusionModule,
 )
 from .nn._train import (
-    BatchLoader,
-    cpu_threads,
+    batched_forward,
+    build_net,
     draw_seed,
     resolve_device,
-    torch_seed,
+    training,
 )
 
 #: Default number of epochs of each DMI stage (the paper switched stages
@@ -46,24 +53,17 @@ DEFAULT_EPOCHS = {"warmup": 5, "decomposition": 5, "finetune": 10}
 DEFAULT_MAX_EPOCHS = sum(DEFAULT_EPOCHS.values())
 
 _COMMON_CONSTRAINTS = {
-    "modalities": [
-        None,
-        "array-like",
-        Interval(numbers.Integral, 1, None, closed="left"),
-        tuple,
-    ],
+    **{k: v for k, v in COMMON_CONSTRAINTS.items() if k != "base"},
     "encoder_1": [None, type],
     "encoder_1_kwargs": [None, dict],
     "encoder_2": [None, type],
     "encoder_2_kwargs": [None, dict],
-    "hidden_sizes": [tuple, list],
+    "encoder_hidden_sizes": [tuple, list],
     "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
     "lr": [Interval(numbers.Real, 0, None, closed="neither")],
     "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
     "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-    "device": [StrOptions({"auto"}), str],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
+    "hidden_sizes": [StrOptions({"deprecated"}), tuple, list],
 }
 
 
@@ -74,7 +74,7 @@ class StageLogger(Callback):
         net.history.record("stage", net.module_.stage)
 
 
-class _FusionClassifier(ClassifierMixin, BaseEstimator):
+class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
     """Shared fit / predict of the three multimodal classifiers.
 
     Subclasses set ``_module`` (the torch module class), and define
@@ -85,39 +85,30 @@ class _FusionClassifier(ClassifierMixin, BaseEstimator):
     _module = None
     _parameter_constraints = dict(_COMMON_CONSTRAINTS)
 
-    def fit(self, X, y):
-        """Standardise each column and train the network, stage by stage.
+    def _check_params(self):
+        if sum(epochs for _, epochs in self._stages()) < 1:
+            raise ValueError("The training schedule has no epoch; give at least one.")
+        self._encoder_sizes = renamed(self, "hidden_sizes", "encoder_hidden_sizes")
+        check_hidden_sizes("encoder_hidden_sizes", self._encoder_sizes)
 
-        Parameters
-        ----------
-        X : array-like or DataFrame of shape (n_samples, n_features)
-            Both modalities, split by ``modalities``.
-        y : array-like of shape (n_samples,)
-            Class labels (at least two classes).
-
-        Returns
-        -------
-        self
-        """
-        self._validate_params()
-        self._check_stages()
-        X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=np.float64)
-        self.classes_, y_index = encode_labels(y)
-        check_not_constant(X1, X2)
-        self.scaler_ = StandardScaler().fit(np.hstack([X1, X2]))
+    def _fit(self, X1, X2, y_index, sample_weight):
+        """Standardise each column and train the network, stage by stage."""
+        self.scaler_ = Standardizer().fit(np.hstack([X1, X2]))
         Z = self._scaled(X1, X2).astype(np.float32)
         self.device_ = resolve_device(self.device)
         seed = draw_seed(self.random_state)
         callbacks = [("stage_logger", StageLogger())]
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
-        self.net_ = FusionNet(
+        self.net_ = build_net(
+            FusionNet,
             self._module,
+            device=self.device_,
             module__n_in_1=X1.shape[1],
             module__n_in_2=X2.shape[1],
             module__n_classes=self.classes_.size,
             module__embedding_dim=self.embedding_dim,
-            module__hidden_sizes=tuple(self.hidden_sizes),
+            module__hidden_sizes=tuple(self._encoder_sizes),
             module__encoder_1=self.encoder_1,
             module__encoder_1_kwargs=self.encoder_1_kwargs,
             module__encoder_2=self.encoder_2,
@@ -131,77 +122,27 @@ class _FusionClassifier(ClassifierMixin, BaseEstimator):
             batch_size=self.batch_size,
             train_split=None,
             callbacks=callbacks,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            device=self.device_,
-            verbose=0,
         )
-        y_index = y_index.astype(np.int64)
-        with (
-            torch_seed(seed, self.device_),
-            cpu_threads(self.device_, flops_per_step=0),
-        ):
+        with training(seed, self.device_, flops_per_step=0):
             self.net_.initialize()
             for stage, epochs in self._stages():
                 if epochs:
                     self.net_.module_.set_stage(stage)
-                    self.net_.partial_fit(Z, y_index, epochs=epochs)
+                    self.net_.partial_fit(Z, y_index.astype(np.int64), epochs=epochs)
         # Leave nothing frozen (a schedule may end with the decomposition).
         self.net_.module_.set_stage(STAGES[-1]).eval()
         self.n_epochs_ = len(self.net_.history)
-        self.class_prior_ = np.bincount(y_index, minlength=self.classes_.size) / (
-            y_index.size
-        )
-        self._after_fit(self._scaled(X1, X2))
-        return self
-
-    def _check_stages(self):
-        if sum(epochs for _, epochs in self._stages()) < 1:
-            raise ValueError("The training schedule has no epoch; give at least one.")
-
-    def _after_fit(self, Z):
-        """Hook for fitted attributes computed from the training data."""
 
     def _scaled(self, X1, X2):
         return self.scaler_.transform(np.hstack([X1, X2]))
 
-    def _validated(self, X):
-        check_is_fitted(self)
-        X1, X2, _ = validate_modalities(self, X, reset=False, dtype=np.float64)
-        return self._scaled(X1, X2)
+    def _forward(self, X1, X2, method):
+        """A module method on the standardised samples (see ``batched_forward``)."""
+        Z = self._scaled(X1, X2)
+        return batched_forward(self.net_, Z, self.batch_size, method, -2, flops=0)
 
-    def _batched(self, Z, method):
-        """``method(batch)`` on ``Z`` in batches, as a float64 array.
-
-        Inference runs on a float64 copy of the module, so that a sample's
-        output does not depend on the other samples of its batch (float32
-        matrix products differ in the last bits with the batch shape).
-        """
-        module = copy.deepcopy(self.net_.module_).double().eval()
-        outputs = []
-        with torch.inference_mode(), cpu_threads(self.net_.device, flops_per_step=0):
-            for start in range(0, Z.shape[0], self.batch_size):
-                batch = torch.as_tensor(
-                    Z[start : start + self.batch_size],
-                    dtype=torch.float64,
-                    device=self.net_.device,
-                )
-                outputs.append(getattr(module, method)(batch).cpu().numpy())
-        return np.concatenate(outputs, axis=-2)
-
-    def predict_log_proba(self, X):
-        """``log p(y | x1, x2)`` of the model, shape ``(n_samples, n_classes)``."""
-        return self._batched(self._validated(X), "log_proba")
-
-    def predict_proba(self, X):
-        """``p(y | x1, x2)`` of the model, shape ``(n_samples, n_classes)``."""
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """Most probable class of each sample, from ``classes_``."""
-        log_proba = self.predict_log_proba(X)
-        return self.classes_[np.argmax(log_proba, axis=1)]
+    def _log_proba(self, X1, X2):
+        return self._forward(X1, X2, "log_proba")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -210,20 +151,19 @@ class _FusionClassifier(ClassifierMixin, BaseEstimator):
 
 
 _COMMON_PARAMS_DOC = """
-    modalities : None, int or pair of selections, default=None
-        Which columns of ``X`` form modality 1 and modality 2: ``None`` for
-        exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
-        of slices, index lists, boolean masks or column names.
+    $modalities
     encoder_1, encoder_2 : torch.nn.Module class or None, default=None
         Encoder of each modality, called as
         ``encoder_m(n_in, embedding_dim, **encoder_m_kwargs)``; it must map a
         float tensor ``(batch, n_in)`` to ``(batch, embedding_dim)``. ``None``
-        gives an MLP (:class:`~sklearn_pid.nn.MLP`) with ``hidden_sizes``.
+        gives an MLP (:class:`~sklearn_pid.nn.MLP`) with
+        ``encoder_hidden_sizes``. A wrong signature or output size is an
+        error at ``fit``.
         Pass the class, not an instance, and define it in an importable
         module (not ``__main__``) so the fitted estimator pickles.
     encoder_1_kwargs, encoder_2_kwargs : dict or None, default=None
         Extra keyword arguments of the encoder classes.
-    hidden_sizes : tuple of int, default=(64,)
+    encoder_hidden_sizes : tuple of int, default=(64,)
         Hidden layers of the default MLP encoders.
     embedding_dim : int, default=32
         Size of each encoder's output ``Z_m``."""
@@ -235,19 +175,16 @@ _TRAINING_PARAMS_DOC = """
         AdamW weight decay.
     batch_size : int, default=128
         Training and prediction batch size.
-    device : str, default="auto"
-        ``"auto"`` (CUDA when available, resolved in ``device_``), ``"cpu"``,
-        ``"cuda"``, ``"cuda:1"``...
+    $device
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the batch order and the latent samples:
         the same seed gives the same model on CPU.
     verbose : int, default=0
-        ``>= 1`` shows a progress bar per stage."""
+        ``>= 1`` shows a progress bar per stage.
+    hidden_sizes : tuple of int, default="deprecated"
+        Deprecated name of ``encoder_hidden_sizes`` (FutureWarning)."""
 
 _COMMON_ATTRIBUTES_DOC = """
-    classes_ : ndarray of shape (n_classes,)
-    class_prior_ : ndarray of shape (n_classes,)
-        Class frequencies in the training data.
     net_ : FusionNet
         The fitted skorch net; ``net_.history`` has one row per epoch with
         its ``train_loss`` and ``stage``.
@@ -256,13 +193,10 @@ _COMMON_ATTRIBUTES_DOC = """
     device_ : str
     n_epochs_ : int
         Epochs trained in total.
-    modality_columns_ : tuple of ndarray
-        Column indices of the two modalities.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Defined when ``X`` has string column names."""
+    $input_attributes"""
 
 
+@fill_doc
 class JointFusionClassifier(_FusionClassifier):
     __doc__ = f"""Joint fusion baseline: concatenated embeddings, then an MLP.
 
@@ -310,7 +244,7 @@ class JointFusionClassifier(_FusionClassifier):
         encoder_1_kwargs=None,
         encoder_2=None,
         encoder_2_kwargs=None,
-        hidden_sizes=(64,),
+        encoder_hidden_sizes=(64,),
         embedding_dim=32,
         head_hidden=64,
         max_epochs=DEFAULT_MAX_EPOCHS,
@@ -320,22 +254,9 @@ class JointFusionClassifier(_FusionClassifier):
         device="auto",
         random_state=None,
         verbose=0,
+        hidden_sizes="deprecated",
     ):
-        self.modalities = modalities
-        self.encoder_1 = encoder_1
-        self.encoder_1_kwargs = encoder_1_kwargs
-        self.encoder_2 = encoder_2
-        self.encoder_2_kwargs = encoder_2_kwargs
-        self.hidden_sizes = hidden_sizes
-        self.embedding_dim = embedding_dim
-        self.head_hidden = head_hidden
-        self.max_epochs = max_epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _module_kwargs(self):
         return {"head_hidden": self.head_hidden}
@@ -344,6 +265,7 @@ class JointFusionClassifier(_FusionClassifier):
         return [("finetune", self.max_epochs)]
 
 
+@fill_doc
 class EnsembleFusionClassifier(_FusionClassifier):
     __doc__ = f"""Ensemble baseline: the average of two unimodal posteriors.
 
@@ -389,7 +311,7 @@ class EnsembleFusionClassifier(_FusionClassifier):
         encoder_1_kwargs=None,
         encoder_2=None,
         encoder_2_kwargs=None,
-        hidden_sizes=(64,),
+        encoder_hidden_sizes=(64,),
         embedding_dim=32,
         max_epochs=DEFAULT_MAX_EPOCHS,
         lr=3e-3,
@@ -398,21 +320,9 @@ class EnsembleFusionClassifier(_FusionClassifier):
         device="auto",
         random_state=None,
         verbose=0,
+        hidden_sizes="deprecated",
     ):
-        self.modalities = modalities
-        self.encoder_1 = encoder_1
-        self.encoder_1_kwargs = encoder_1_kwargs
-        self.encoder_2 = encoder_2
-        self.encoder_2_kwargs = encoder_2_kwargs
-        self.hidden_sizes = hidden_sizes
-        self.embedding_dim = embedding_dim
-        self.max_epochs = max_epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _module_kwargs(self):
         return {}
@@ -421,7 +331,8 @@ class EnsembleFusionClassifier(_FusionClassifier):
         return [("warmup", self.max_epochs)]
 
 
-class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
+@fill_doc
+class DMIClassifier(DecompositionMixin, _FusionClassifier):
     __doc__ = f"""Decomposition-based multimodal interaction learning (DMI).
 
     A classifier for paired modalities that splits what it learns into
@@ -509,9 +420,7 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
     finetune_epochs : int, default={DEFAULT_EPOCHS["finetune"]}
         Epochs of stage 3 (everything trains). Stages 2 and 3 together need
         at least one epoch.
-    base : float, default=2
-        Logarithm base of ``transform``, ``interactions`` and
-        ``decomposition_`` (2: bits, ``math.e``: nats).{_TRAINING_PARAMS_DOC}
+    $base{_TRAINING_PARAMS_DOC}
 
     Attributes
     ----------{_COMMON_ATTRIBUTES_DOC}
@@ -554,6 +463,7 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
     """
 
     _module = DMIModule
+    _decomposition_name = "dmi"
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -567,7 +477,7 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
         "warmup_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "decomposition_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
         "finetune_epochs": [Interval(numbers.Integral, 0, None, closed="left")],
-        "base": [Interval(numbers.Real, 0, None, closed="neither")],
+        "base": COMMON_CONSTRAINTS["base"],
     }
 
     def __init__(
@@ -578,7 +488,7 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
         encoder_1_kwargs=None,
         encoder_2=None,
         encoder_2_kwargs=None,
-        hidden_sizes=(64,),
+        encoder_hidden_sizes=(64,),
         embedding_dim=32,
         latent_dim=8,
         head_hidden=64,
@@ -598,32 +508,9 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
         device="auto",
         random_state=None,
         verbose=0,
+        hidden_sizes="deprecated",
     ):
-        self.modalities = modalities
-        self.encoder_1 = encoder_1
-        self.encoder_1_kwargs = encoder_1_kwargs
-        self.encoder_2 = encoder_2
-        self.encoder_2_kwargs = encoder_2_kwargs
-        self.hidden_sizes = hidden_sizes
-        self.embedding_dim = embedding_dim
-        self.latent_dim = latent_dim
-        self.head_hidden = head_hidden
-        self.beta = beta
-        self.reconstruction_weight = reconstruction_weight
-        self.alignment_weight = alignment_weight
-        self.separation_weight = separation_weight
-        self.common_dim = common_dim
-        self.common_weight = common_weight
-        self.warmup_epochs = warmup_epochs
-        self.decomposition_epochs = decomposition_epochs
-        self.finetune_epochs = finetune_epochs
-        self.base = base
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _module_kwargs(self):
         return {
@@ -645,9 +532,8 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
             )
         )
 
-    def _check_stages(self):
-        if self.base == 1:
-            raise ValueError("base must be different from 1.")
+    def _check_params(self):
+        super()._check_params()
         if self.decomposition_epochs + self.finetune_epochs < 1:
             raise ValueError(
                 "decomposition_epochs + finetune_epochs must be at least 1: the "
@@ -655,21 +541,17 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
                 "in those stages."
             )
 
-    def _after_fit(self, Z):
+    def _fit(self, X1, X2, y_index, sample_weight):
+        super()._fit(X1, X2, y_index, sample_weight)
         self.stage_epochs_ = dict(self._stages())
-        logs = self._log_parts(Z)
-        means = self._pointwise(Z, logs=logs).mean(axis=0)
-        self.decomposition_ = pd.Series(
-            means, index=list(ATOMS), name="dmi", dtype=float
-        )
-        for name, value in zip(ATOMS, means):
-            setattr(self, f"{name}_", float(value))
+        logs = self._forward(X1, X2, "part_log_probas")
+        means = expected_atoms(self._atoms(logs), logs[4]).mean(axis=0)
         weights = np.exp(logs[4])
         log_prior = np.log(np.maximum(self.class_prior_, np.finfo(float).tiny))
+        values = dict(zip(ATOMS, means), mi_joint=means.sum())
         for m, log_m in ((1, logs[2]), (2, logs[3])):
             info = (weights * (log_m - log_prior)).sum(axis=1).mean()
-            setattr(self, f"mi_{m}_", float(info / math.log(self.base)))
-        self.mi_joint_ = float(means.sum())
+            values[f"mi_{m}"] = info / math.log(self.base)
         positive = np.clip(means, 0, None)
         if positive.sum() > 0:
             shares = positive / positive.sum()
@@ -678,80 +560,35 @@ class DMIClassifier(DecompositionMixin, TransformerMixin, _FusionClassifier):
                 "The model carries no information about y on the training "
                 "data; interaction_proportions_ is set to equal shares.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
             shares = np.full(len(ATOMS), 1 / len(ATOMS))
         self.interaction_proportions_ = pd.Series(
             shares, index=list(ATOMS), name="proportion", dtype=float
         )
+        return values
 
-    def _log_parts(self, Z):
-        """``log p`` of the part posteriors, shape ``(5, n_samples, n_classes)``."""
-        return self._batched(Z, "part_log_probas")
+    def _pointwise(self, X1, X2):
+        logs = self._forward(X1, X2, "part_log_probas")
+        return self._atoms(logs), logs[4]
 
-    def _pointwise(self, Z, y_index=None, logs=None):
-        """Per-sample atoms in ``base``: label-conditioned if ``y_index`` is
-        given, else expected under the fused posterior."""
-        if logs is None:
-            logs = self._log_parts(Z)
+    def _atoms(self, logs):
+        """Per-sample, per-class atoms in ``base`` from the part log-posteriors.
+
+        Parameters
+        ----------
+        logs : ndarray of shape (5, n_samples, n_classes)
+            ``log p`` of ``R_1``, ``R_2``, ``T_1``, ``T_2`` and the fused head.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes, 4)
+        """
         log_r1, log_r2, log_1, log_2, log_12 = logs
         log_prior = np.log(np.maximum(self.class_prior_, np.finfo(float).tiny))
-        terms = {
-            "redundancy": 0.5 * (log_r1 + log_r2) - log_prior,
-            "unique_1": log_1 - log_r1,
-            "unique_2": log_2 - log_r2,
-            "total": log_12 - log_prior,
-        }
-        if y_index is None:
-            weights = np.exp(log_12)
-            values = {k: (weights * v).sum(axis=1) for k, v in terms.items()}
-        else:
-            rows = np.arange(Z.shape[0])
-            values = {k: v[rows, y_index] for k, v in terms.items()}
-        synergy = (
-            values["total"]
-            - values["redundancy"]
-            - values["unique_1"]
-            - values["unique_2"]
-        )
-        out = np.column_stack(
-            [values["redundancy"], values["unique_1"], values["unique_2"], synergy]
-        )
-        return out / math.log(self.base)
-
-    def transform(self, X):
-        """Expected per-sample interactions under the model's posterior.
-
-        See the class docstring for the definition; no label is needed.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
-        """
-        return self._pointwise(self._validated(X))
-
-    def interactions(self, X, y):
-        """Label-conditioned per-sample interactions.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-            Labels among ``classes_``.
-
-        Returns
-        -------
-        pandas.DataFrame of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
-        """
-        check_is_fitted(self)
-        X1, X2, y = validate_modalities(self, X, y, reset=False, dtype=np.float64)
-        _, y_index = encode_labels(y, self.classes_)
-        values = self._pointwise(self._scaled(X1, X2), y_index)
-        index = X.index if isinstance(X, pd.DataFrame) else None
-        return self._atoms_frame(values, index=index)
+        redundancy = 0.5 * (log_r1 + log_r2) - log_prior
+        unique_1 = log_1 - log_r1
+        unique_2 = log_2 - log_r2
+        synergy = log_12 - log_prior - redundancy - unique_1 - unique_2
+        atoms = np.stack([redundancy, unique_1, unique_2, synergy], axis=-1)
+        return atoms / math.log(self.base)

@@ -359,7 +359,7 @@ def test_discretizers(rng):
             [0, 1] * 10,
             {},
             ValueError,
-            "Modality 1 has a single state",
+            "Modality 1 is constant",
         ),
         ([[0, 1, 2]] * 20, [0, 1] * 10, {}, ValueError, "exactly 2"),
         (

@@ -12,6 +12,25 @@ from tests.golden.cases import HERE, cases, outputs
 STORED = np.load(HERE / "values.npz")
 CASES = list(cases())
 
+#: Outputs whose floating-point operations were reordered on purpose when the
+#: four copies of the contract became one, with the reason. They agree to the
+#: last bits (1e-15 bits, i.e. a few units in the last place of values of
+#: order 1); everything else is compared bit for bit.
+REORDERED = {
+    # predict_proba and the weights of transform now go through the one
+    # log-posterior hook: exp(log(p)) instead of the table's p.
+    "pidcvx_and/predict_proba": "exp(log p)",
+    "pidcvx_gmm/predict_proba": "exp(log p)",
+    "pidcvx_digits/predict_proba": "exp(log p)",
+    "pidcvx_gmm/transform": "per-sample expectation, exp(log p) weights",
+    "pidcvx_digits/transform": "per-sample expectation, exp(log p) weights",
+    "pidcvx_gmm/score": "prior from label counts, not from the table",
+    # DMIClassifier's expected synergy was E[total] - E[r] - E[u1] - E[u2];
+    # it is now E[total - r - u1 - u2], as for the other estimators.
+    "dmi_mixture/transform": "expectation of the per-class synergy",
+    "dmi_mixture/decomposition": "mean of transform",
+}
+
 
 @pytest.mark.parametrize("name, estimator, X, y", CASES, ids=[c[0] for c in CASES])
 def test_same_numbers_as_before(name, estimator, X, y):
@@ -20,7 +39,10 @@ def test_same_numbers_as_before(name, estimator, X, y):
         values = outputs(name, estimator, X, y)
     assert sorted(values) == sorted(k for k in STORED.files if k.startswith(name + "/"))
     for key, value in values.items():
-        np.testing.assert_array_equal(value, STORED[key], err_msg=key)
+        if key in REORDERED:
+            np.testing.assert_allclose(value, STORED[key], rtol=0, atol=1e-15)
+        else:
+            np.testing.assert_array_equal(value, STORED[key], err_msg=key)
 
 
 @pytest.mark.slow
@@ -31,4 +53,9 @@ def test_demo_table_same_numbers_as_before():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         table = demo_table(seed=0).drop(columns="seconds")
-    pd.testing.assert_frame_equal(table, stored, check_exact=True, check_names=False)
+    # DMIClassifier's atoms are means of transform: reordered (see REORDERED)
+    exact = table.index.get_level_values(0) != "DMIClassifier"
+    pd.testing.assert_frame_equal(
+        table[exact], stored[exact], check_exact=True, check_names=False
+    )
+    np.testing.assert_allclose(table[~exact], stored[~exact], rtol=0, atol=1e-15)

@@ -27,11 +27,43 @@ STAGES = ("warmup", "decomposition", "finetune")
 _VAR_FLOOR = 1e-4
 
 
-def build_encoder(encoder, kwargs, n_in, n_out, hidden_sizes):
-    """``encoder(n_in, n_out, **kwargs)``, or the default :class:`MLP`."""
+def build_encoder(encoder, kwargs, n_in, n_out, hidden_sizes, name="encoder"):
+    """``encoder(n_in, n_out, **kwargs)``, checked, or the default :class:`MLP`.
+
+    A user encoder must be a ``torch.nn.Module`` class that takes
+    ``(n_in, n_out, **kwargs)`` and maps a float tensor ``(batch, n_in)`` to
+    ``(batch, n_out)``; it is tried once, in eval mode, on a batch of zeros,
+    so that a wrong signature or output size fails here with its ``name``.
+    """
     if encoder is None:
         return MLP(n_in, n_out, hidden_sizes=tuple(hidden_sizes))
-    return encoder(n_in, n_out, **dict(kwargs or {}))
+    kwargs = dict(kwargs or {})
+    try:
+        module = encoder(n_in, n_out, **kwargs)
+    except TypeError as error:
+        raise TypeError(
+            f"{name} must be a torch.nn.Module class called as {name}(n_in, "
+            f"embedding_dim, **{name}_kwargs); {name}({n_in}, {n_out}, "
+            f"**{kwargs!r}) failed: {error}"
+        ) from error
+    module.eval()
+    try:
+        with torch.no_grad():
+            out = module(torch.zeros(2, n_in))
+    except Exception as error:
+        raise ValueError(
+            f"{name} failed on a batch of shape (2, {n_in}): {error}. It must map "
+            f"a float tensor (batch, {n_in}) to (batch, embedding_dim={n_out})."
+        ) from error
+    module.train()
+    shape = tuple(getattr(out, "shape", ()))
+    if shape != (2, n_out):
+        raise ValueError(
+            f"{name} must return a tensor of shape (batch, embedding_dim) = "
+            f"(batch, {n_out}); on a batch of shape (2, {n_in}) it returned "
+            f"{shape if shape else type(out).__name__}."
+        )
+    return module
 
 
 class FusionModule(nn.Module):
@@ -69,10 +101,10 @@ class FusionModule(nn.Module):
         self.n_classes = n_classes
         self.embedding_dim = embedding_dim
         self.encoder_1 = build_encoder(
-            encoder_1, encoder_1_kwargs, n_in_1, embedding_dim, hidden_sizes
+            encoder_1, encoder_1_kwargs, n_in_1, embedding_dim, hidden_sizes, "encoder_1"
         )
         self.encoder_2 = build_encoder(
-            encoder_2, encoder_2_kwargs, n_in_2, embedding_dim, hidden_sizes
+            encoder_2, encoder_2_kwargs, n_in_2, embedding_dim, hidden_sizes, "encoder_2"
         )
         self.stage = STAGES[0]
         self.freeze_encoders = False

@@ -18,15 +18,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
-from ._train import (
-    BatchLoader,
-    batched_forward,
-    cpu_threads,
-    draw_seed,
-    resolve_device,
-    torch_seed,
-    training_setup,
-)
+from .._scaling import power_of_two_scale
+from ._train import batched_forward, draw_seed, fit_early_stopped, resolve_device
 
 #: Smallest per-dimension kernel width at initialisation (standardised units).
 MIN_INIT_STD = 1e-2
@@ -149,10 +142,14 @@ class KNIFEDensity(BaseEstimator):
     support_ : ndarray of bool of shape (n_features,)
         The non-constant columns of the fitting data (``max > min``), the only
         ones modelled (a constant column has no density; it is ignored).
+    pow2_ : ndarray of shape (n_support,)
+        Exact powers of two dividing the columns of extreme magnitude first
+        (1 elsewhere; see :func:`~sklearn_pid._scaling.power_of_two_scale`).
     mean_, scale_ : ndarray of shape (n_support,)
         The standardisation of the modelled columns.
     log_jacobian_ : float
-        ``sum(log(scale_))``, added to every pointwise entropy.
+        ``sum(log(scale_)) + sum(log(pow2_))``, added to every pointwise
+        entropy.
     device_ : str
     n_epochs_ : int
     n_features_in_ : int
@@ -228,54 +225,35 @@ class KNIFEDensity(BaseEstimator):
                 "Every column of X is constant: there is no density to estimate."
             )
         X = X[:, self.support_]
+        self.pow2_ = power_of_two_scale(X)
+        X = X / self.pow2_
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0)
-        self.log_jacobian_ = float(np.log(self.scale_).sum())
+        self.log_jacobian_ = float(
+            np.log(self.scale_).sum() + np.log(self.pow2_).sum()
+        )
         self.device_ = resolve_device(self.device)
         Z = ((X - self.mean_) / self.scale_).astype(np.float32)
         seed = draw_seed(self.random_state)
-        train_split, callbacks = training_setup(
-            X.shape[0],
-            validation_fraction=self.validation_fraction,
-            patience=self.patience,
-            seed=seed,
-            verbose=self.verbose,
-        )
         # EM sees every row, the validation rows included: on the toy models
         # this halves the entropy error of an EM fitted on the training rows
         # only (the mixture is data-hungry), at the price that early stopping
         # only decides how far gradient training may move from the EM fit.
         rows = np.random.RandomState(seed).permutation(Z.shape[0])[:EM_MAX_SAMPLES]
         init = _mixture_init(Z[rows], self.n_kernels, self.covariance_type, seed)
-        self.net_ = NeuralNet(
+        n_kernels, n_features = init["means"].shape
+        width = n_features * (n_kernels if self.covariance_type == "full" else 1)
+        self.net_ = fit_early_stopped(
+            self,
+            NeuralNet,
             KNIFE,
+            Z,
+            None,
+            seed=seed,
+            flops=self.batch_size * n_features * (width + n_kernels),
             **{f"module__{name}": value for name, value in init.items()},
             criterion=NegativeLogLikelihood,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
-            callbacks__print_log=None,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            device=self.device_,
-            verbose=0,
         )
-        n_kernels, n_features = init["means"].shape
-        flops = (
-            self.batch_size
-            * n_features
-            * (
-                n_features * (n_kernels if self.covariance_type == "full" else 1)
-                + n_kernels
-            )
-        )
-        with torch_seed(seed, self.device_), cpu_threads(self.device_, flops):
-            self.net_.fit(Z, None)
         self.n_epochs_ = len(self.net_.history)
         return self
 
@@ -292,7 +270,7 @@ class KNIFEDensity(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        Z = (X[:, self.support_] - self.mean_) / self.scale_
+        Z = (X[:, self.support_] / self.pow2_ - self.mean_) / self.scale_
         return batched_forward(self.net_, Z, self.batch_size) - self.log_jacobian_
 
     def score(self, X, y=None):

@@ -6,21 +6,14 @@ import numpy as np
 import torch
 from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
 
-from ._train import (
-    BatchLoader,
-    batched_forward,
-    cpu_threads,
-    draw_seed,
-    resolve_device,
-    torch_seed,
-    training_setup,
-)
+from .._scaling import Standardizer
+from .._validation import check_hidden_sizes
+from ._train import batched_forward, draw_seed, fit_early_stopped, resolve_device
 
 
 class MLP(torch.nn.Module):
@@ -171,50 +164,32 @@ class MLPPosterior(ClassifierMixin, BaseEstimator):
         self : MLPPosterior
         """
         self._validate_params()
+        check_hidden_sizes("hidden_sizes", self.hidden_sizes)
         X, y = validate_data(self, X, y, dtype=np.float64, ensure_min_samples=2)
         check_classification_targets(y)
         self.classes_, y_index = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
             raise ValueError("MLPPosterior needs at least 2 classes; y has one class.")
         self.device_ = resolve_device(self.device)
-        self.scaler_ = StandardScaler().fit(X)
-        seed = draw_seed(self.random_state)
-        train_split, callbacks = training_setup(
-            X.shape[0],
-            validation_fraction=self.validation_fraction,
-            patience=self.patience,
-            seed=seed,
-            verbose=self.verbose,
-            y=y_index,
-        )
-        self.net_ = NeuralNetClassifier(
+        self.scaler_ = Standardizer().fit(X)
+        Z = self.scaler_.transform(X).astype(np.float32)
+        widths = [X.shape[1], *self.hidden_sizes, self.classes_.size]
+        self.net_ = fit_early_stopped(
+            self,
+            NeuralNetClassifier,
             MLP,
+            Z,
+            y_index.astype(np.int64),
+            seed=draw_seed(self.random_state),
+            flops=self.batch_size * sum(a * b for a, b in zip(widths, widths[1:])),
             module__n_in=X.shape[1],
             module__n_out=self.classes_.size,
             module__hidden_sizes=tuple(self.hidden_sizes),
             module__skip=True,
             criterion=torch.nn.CrossEntropyLoss,
-            optimizer=torch.optim.AdamW,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            train_split=train_split,
-            callbacks=callbacks,
             classes=np.arange(self.classes_.size),
             callbacks__valid_acc=None,  # early stopping reads valid_loss only
-            callbacks__print_log=None,
-            iterator_train=BatchLoader,
-            iterator_valid=BatchLoader,
-            iterator_train__shuffle=True,
-            device=self.device_,
-            verbose=0,
         )
-        Z = self.scaler_.transform(X).astype(np.float32)
-        widths = [X.shape[1], *self.hidden_sizes, self.classes_.size]
-        flops = self.batch_size * sum(a * b for a, b in zip(widths, widths[1:]))
-        with torch_seed(seed, self.device_), cpu_threads(self.device_, flops):
-            self.net_.fit(Z, y_index.astype(np.int64))
         self.n_epochs_ = len(self.net_.history)
         return self
 

@@ -40,7 +40,13 @@ def resolve_device(device):
     """
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    device = str(torch.device(device))
+    try:
+        device = str(torch.device(device))
+    except (RuntimeError, TypeError) as error:
+        raise ValueError(
+            f"device={device!r} is not a torch device ({error}); use 'auto', 'cpu', "
+            "'cuda' or 'cuda:N'."
+        ) from None
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} but CUDA is not available; use device='auto' or 'cpu'."
@@ -184,13 +190,114 @@ class BatchLoader:
             yield self.X[rows], self.y[rows]
 
 
-def batched_forward(net, X, batch_size):
+def build_net(net_class, module, *, device, **kwargs):
+    """A skorch net with the package's conventions.
+
+    In-memory slicing batches (:class:`BatchLoader`) for training and
+    validation, shuffled training batches, silent (progress comes from the
+    callbacks), on ``device``.
+
+    Parameters
+    ----------
+    net_class : type
+        :class:`skorch.NeuralNet` or a subclass.
+    module : type
+        The torch module class.
+    device : str
+    **kwargs
+        Other arguments of ``net_class`` (criterion, optimizer, lr, module
+        parameters, ...).
+
+    Returns
+    -------
+    skorch.NeuralNet
+    """
+    return net_class(
+        module,
+        iterator_train=BatchLoader,
+        iterator_valid=BatchLoader,
+        iterator_train__shuffle=True,
+        device=device,
+        verbose=0,
+        **kwargs,
+    )
+
+
+@contextlib.contextmanager
+def training(seed, device, flops_per_step):
+    """Seed torch's generators and pick the CPU threads for a training block.
+
+    :func:`torch_seed` and :func:`cpu_threads` together: every fit of the
+    package trains its nets inside this block.
+    """
+    with torch_seed(seed, device), cpu_threads(device, flops_per_step):
+        yield
+
+
+def fit_early_stopped(estimator, net_class, module, X, y, *, seed, flops, **kwargs):
+    """Train a net with AdamW and early stopping, as ``estimator`` says.
+
+    The training parameters of :class:`~sklearn_pid.nn.MLPPosterior` and
+    :class:`~sklearn_pid.nn.KNIFEDensity` (``lr``, ``weight_decay``,
+    ``max_epochs``, ``batch_size``, ``validation_fraction``, ``patience``,
+    ``verbose``, and the resolved ``device_``) are read from ``estimator``.
+
+    Parameters
+    ----------
+    estimator : estimator
+    net_class, module : type
+        As in :func:`build_net`.
+    X : ndarray of shape (n_samples, n_features)
+        Training inputs (float32).
+    y : ndarray of shape (n_samples,) or None
+        Class indices (stratified validation split) or None.
+    seed : int
+        Seeds the split, initial weights and batch order.
+    flops : float
+        Rough multiply-adds of one training batch (see :func:`cpu_threads`).
+    **kwargs
+        Further arguments of the net (criterion, module parameters...).
+
+    Returns
+    -------
+    skorch.NeuralNet
+        The fitted net.
+    """
+    train_split, callbacks = training_setup(
+        X.shape[0],
+        validation_fraction=estimator.validation_fraction,
+        patience=estimator.patience,
+        seed=seed,
+        verbose=estimator.verbose,
+        y=y,
+    )
+    net = build_net(
+        net_class,
+        module,
+        device=estimator.device_,
+        optimizer=torch.optim.AdamW,
+        optimizer__weight_decay=estimator.weight_decay,
+        lr=estimator.lr,
+        max_epochs=estimator.max_epochs,
+        batch_size=estimator.batch_size,
+        train_split=train_split,
+        callbacks=callbacks,
+        callbacks__print_log=None,
+        **kwargs,
+    )
+    with training(seed, estimator.device_, flops):
+        net.fit(X, y)
+    return net
+
+
+def batched_forward(net, X, batch_size, method="forward", axis=0, flops=np.inf):
     """Module outputs for ``X`` in batches, as a float64 NumPy array.
 
-    On the CPU the module runs in float64 (a copy), so that a row's output
-    does not depend on the batch it is in (float32 matrix products round
-    differently for different batch sizes) and log-probabilities stay exact in
-    the tails; on CUDA it runs as trained.
+    The one inference routine and precision rule of the package: on the CPU
+    the module runs in float64 (a copy), so that a row's output does not
+    depend on the batch it is in (float32 matrix products round differently
+    for different batch sizes) and log-probabilities stay exact in the tails;
+    on CUDA it runs as trained.
 
     Parameters
     ----------
@@ -198,10 +305,19 @@ def batched_forward(net, X, batch_size):
         Initialised and fitted.
     X : ndarray of shape (n_samples, n_features)
     batch_size : int
+    method : str, default="forward"
+        The module's method to call on each batch.
+    axis : int, default=0
+        The samples' axis of the method's output (``-2`` for outputs of shape
+        ``(..., batch, n_classes)``).
+    flops : float, default=inf
+        Rough multiply-adds of one batch: small models run on one CPU thread
+        (see :func:`cpu_threads`).
 
     Returns
     -------
-    ndarray of shape (n_samples, ...)
+    ndarray
+        The outputs of all batches, concatenated along ``axis``.
     """
     module = net.module_
     dtype = torch.float32
@@ -210,12 +326,12 @@ def batched_forward(net, X, batch_size):
         dtype = torch.float64
     module.eval()
     outputs = []
-    with torch.inference_mode():
+    with torch.inference_mode(), cpu_threads(net.device, flops):
         for start in range(0, X.shape[0], batch_size):
             batch = torch.as_tensor(
                 X[start : start + batch_size], dtype=dtype, device=net.device
             )
-            outputs.append(module(batch).double().cpu().numpy())
+            outputs.append(getattr(module, method)(batch).double().cpu().numpy())
     if not outputs:
         return np.empty((0,))
-    return np.concatenate(outputs)
+    return np.concatenate(outputs, axis=axis)
