@@ -13,7 +13,7 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
 
-from ._scaling import Standardizer
+from ._standardize import Standardizer
 
 METHODS = ("auto", "discrete", "uniform", "quantile", "kmeans")
 

@@ -10,7 +10,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._scaling import Standardizer
+from ._standardize import Standardizer
 from ._base import (
     ATOMS,
     COMMON_CONSTRAINTS,

@@ -20,7 +20,7 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback, ProgressBar
 
-from ._scaling import Standardizer
+from ._standardize import Standardizer
 from ._base import (
     ATOMS,
     COMMON_CONSTRAINTS,

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
-from .._scaling import power_of_two_scale
+from .._standardize import power_of_two_scale
 from ._train import batched_forward, draw_seed, fit_early_stopped, resolve_device
 
 #: Smallest per-dimension kernel width at initialisation (standardised units).
@@ -144,7 +144,7 @@ class KNIFEDensity(BaseEstimator):
         ones modelled (a constant column has no density; it is ignored).
     pow2_ : ndarray of shape (n_support,)
         Exact powers of two dividing the columns of extreme magnitude first
-        (1 elsewhere; see :func:`~sklearn_pid._scaling.power_of_two_scale`).
+        (1 elsewhere; see :func:`~sklearn_pid._standardize.power_of_two_scale`).
     mean_, scale_ : ndarray of shape (n_support,)
         The standardisation of the modelled columns.
     log_jacobian_ : float

@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNetClassifier
 
-from .._scaling import Standardizer
+from .._standardize import Standardizer
 from .._validation import check_hidden_sizes
 from ._train import batched_forward, draw_seed, fit_early_stopped, resolve_device
 
