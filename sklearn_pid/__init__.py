@@ -4,8 +4,9 @@ Partial information decomposition (PID) estimators with the scikit-learn API.
 """
 
 from ._broja import SolverError
+from ._tables import broja_decomposition
 from .batch import PIDBatch
-from .cvx import PIDCVX, broja_decomposition
+from .cvx import PIDCVX
 from .dmi import DMIClassifier, EnsembleFusionClassifier, JointFusionClassifier
 from .lsmi import LSMIEstimator
 

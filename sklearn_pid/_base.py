@@ -55,8 +55,8 @@ COMMON_CONSTRAINTS = {
     "verbose": ["verbose"],
 }
 
-#: Numpydoc entries shared by the estimators' docstrings, substituted by
-#: :func:`fill_doc` where a docstring says ``$name``.
+#: Numpydoc entries shared by the estimators' docstrings, substituted where a
+#: docstring of a subclass of :class:`MultimodalEstimator` says ``$name``.
 DOCS = {
     "modalities": """modalities : None, int or pair of selections, default=None
         Which columns of ``X`` form modality 1 and modality 2: ``None`` for
@@ -64,6 +64,13 @@ DOCS = {
         of slices, index lists, boolean masks or column names.""",
     "base": """base : float, default=2
         Logarithm base of every reported number (2: bits, ``math.e``: nats).""",
+    "posteriors": "classifier_1, classifier_2, classifier_joint : classifier or "
+    """None, default=None
+        Posteriors ``p(y|x1)``, ``p(y|x2)``, ``p(y|x1,x2)``: scikit-learn
+        classifiers with ``predict_proba``, cloned and fitted on ``x1``, ``x2``
+        and ``[x1, x2]`` (labels encoded as ``0 .. n_classes-1``), or ``None``
+        for an :class:`~sklearn_pid.nn.MLPPosterior` with the hyperparameters
+        below. The estimate is only as good as their calibration.""",
     "device": """device : str, default="auto"
         ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:1"``...
         Resolved into ``device_`` at fit.""",
@@ -83,44 +90,16 @@ DOCS = {
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.""",
+    "broja_references": """Bertschinger, Rauh, Olbrich, Jost, Ay. "Quantifying unique
+    information." Entropy 16 (2014). Liang et al. "Quantifying & modeling
+    multimodal interactions: an information decomposition framework." NeurIPS
+    2023.""",
 }
 
 
-def fill_doc(obj):
-    """Substitute the shared entries of :data:`DOCS` into ``obj.__doc__``."""
-    obj.__doc__ = string.Template(obj.__doc__).safe_substitute(DOCS)
-    return obj
-
-
-def store_params(estimator, arguments):
-    """Set the constructor's arguments as attributes, unchanged.
-
-    Parameters
-    ----------
-    estimator : BaseEstimator
-    arguments : dict
-        ``locals()`` of ``__init__``.
-    """
-    for name in estimator._get_param_names():
-        setattr(estimator, name, arguments[name])
-
-
-def renamed(estimator, old, new):
-    """The value of parameter ``new``, or of its deprecated name ``old``.
-
-    A renamed parameter keeps its old name in the signature with the default
-    ``"deprecated"``; setting it warns and takes precedence.
-    """
-    value = getattr(estimator, old)
-    if isinstance(value, str) and value == "deprecated":
-        return getattr(estimator, new)
-    warnings.warn(
-        f"{old} was renamed to {new} in 0.1 and will be removed in 0.3; set "
-        f"{new}={value!r} instead.",
-        FutureWarning,
-        stacklevel=3,
-    )
-    return value
+def _is_set(value):
+    """Whether a deprecated parameter was given (its default is "deprecated")."""
+    return not (isinstance(value, str) and value == "deprecated")
 
 
 def expected_atoms(point, log_proba):
@@ -160,6 +139,29 @@ class MultimodalEstimator(BaseEstimator):
 
     _input_dtype = np.float64
     _chunk_size = CHUNK_SIZE
+    _renamed_params = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__:
+            cls.__doc__ = string.Template(cls.__doc__).safe_substitute(DOCS)
+
+    def _store_params(self, arguments):
+        """Set the constructor's arguments (``locals()``) as attributes."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
+
+    def _param(self, name):
+        """The value of parameter ``name``, or of its deprecated old name if set.
+
+        A renamed parameter keeps its old name in the signature (listed in
+        ``_renamed_params``, old -> new) with the default ``"deprecated"``;
+        setting it warns at ``fit`` and takes precedence.
+        """
+        for old, new in self._renamed_params.items():
+            if new == name and _is_set(getattr(self, old)):
+                return getattr(self, old)
+        return getattr(self, name)
 
     def fit(self, X, y):
         """Fit the estimator.
@@ -182,6 +184,14 @@ class MultimodalEstimator(BaseEstimator):
         self._validate_params()
         if getattr(self, "base", None) == 1:
             raise ValueError("base must be different from 1.")
+        for old, new in self._renamed_params.items():
+            if _is_set(getattr(self, old)):
+                warnings.warn(
+                    f"{old} was renamed to {new} in 0.1 and will be removed in "
+                    f"0.3; set {new}={getattr(self, old)!r} instead.",
+                    FutureWarning,
+                    stacklevel=3,
+                )
         self._check_params()
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=self._input_dtype)
         if sample_weight is not None:

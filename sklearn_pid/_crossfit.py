@@ -40,7 +40,9 @@ def make_folds(cv, y_index, n_classes, random_state):
                 f"cv={cv} needs at least {cv} samples of every class; "
                 f"the smallest class has {smallest}. Lower cv or use cv=None."
             )
-        splitter = StratifiedKFold(cv, shuffle=True, random_state=draw_seed(random_state))
+        splitter = StratifiedKFold(
+            cv, shuffle=True, random_state=draw_seed(random_state)
+        )
     else:
         splitter = check_cv(cv, y_index, classifier=True)
     folds = list(splitter.split(np.zeros((y_index.size, 1)), y_index))
@@ -95,29 +97,40 @@ def row_hashes(X1, X2):
     return pd.util.hash_pandas_object(frame, index=False).to_numpy()
 
 
-def group_rows(hashes, log_post, log_dens):
-    """Average the out-of-fold values of identical fitting rows (log space).
+class OutOfFold:
+    """The out-of-fold values of the distinct fitting rows, looked up by hash.
+
+    Identical fitting rows (same 64-bit hash) share the average, in log space,
+    of their out-of-fold values.
 
     Parameters
     ----------
-    hashes : ndarray of shape (n_samples,)
+    X1, X2 : ndarray
+        The fitting samples' modalities.
     log_post : ndarray of shape (3, n_samples, n_classes)
     log_dens : ndarray of shape (2, n_samples)
 
-    Returns
-    -------
-    rows : pandas.Index of the distinct row hashes
+    Attributes
+    ----------
+    rows : pandas.Index
+        The distinct row hashes.
     log_post : ndarray of shape (3, n_distinct, n_classes)
     log_dens : ndarray of shape (2, n_distinct)
     """
-    codes, uniques = pd.factorize(hashes)
-    log_counts = np.log(np.bincount(codes))
-    grouped_post = np.full((3, uniques.size, log_post.shape[2]), -np.inf)
-    np.logaddexp.at(grouped_post, (slice(None), codes), log_post)
-    grouped_dens = np.full((2, uniques.size), -np.inf)
-    np.logaddexp.at(grouped_dens, (slice(None), codes), log_dens)
-    return (
-        pd.Index(uniques),
-        grouped_post - log_counts[:, None],
-        grouped_dens - log_counts,
-    )
+
+    def __init__(self, X1, X2, log_post, log_dens):
+        codes, uniques = pd.factorize(row_hashes(X1, X2))
+        log_counts = np.log(np.bincount(codes))
+        self.rows = pd.Index(uniques)
+        self.log_post = np.full((3, uniques.size, log_post.shape[2]), -np.inf)
+        np.logaddexp.at(self.log_post, (slice(None), codes), log_post)
+        self.log_post -= log_counts[:, None]
+        self.log_dens = np.full((2, uniques.size), -np.inf)
+        np.logaddexp.at(self.log_dens, (slice(None), codes), log_dens)
+        self.log_dens -= log_counts
+
+    def lookup(self, X1, X2):
+        """Index of each row among the fitting rows (-1: a new row)."""
+        if not X1.shape[0]:
+            return np.empty(0, dtype=np.intp)
+        return self.rows.get_indexer(row_hashes(X1, X2))

@@ -10,16 +10,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._standardize import Standardizer
-from ._base import (
-    ATOMS,
-    COMMON_CONSTRAINTS,
-    MI_TERMS,
-    InformationEstimator,
-    fill_doc,
-    renamed,
-    store_params,
-)
+from ._base import ATOMS, COMMON_CONSTRAINTS, MI_TERMS, InformationEstimator
 from ._information import broja_atoms
 from ._posteriors import (
     POSTERIOR_CONSTRAINTS,
@@ -27,6 +18,7 @@ from ._posteriors import (
     fit_posteriors,
     log_posteriors,
 )
+from ._standardize import Standardizer
 from ._validation import check_hidden_sizes
 from .nn._align import (
     AlignmentModule,
@@ -47,7 +39,6 @@ from .nn._train import (
 )
 
 
-@fill_doc
 class PIDBatch(InformationEstimator):
     """Neural partial information decomposition on mini-batches ("BATCH").
 
@@ -83,12 +74,7 @@ class PIDBatch(InformationEstimator):
     Parameters
     ----------
     $modalities
-    classifier_1, classifier_2, classifier_joint : classifier or None, default=None
-        Posteriors ``p(y|x1)``, ``p(y|x2)``, ``p(y|x1,x2)``: scikit-learn
-        classifiers with ``predict_proba`` (cloned and fitted on the encoded
-        labels), or ``None`` for an :class:`~sklearn_pid.nn.MLPPosterior` with
-        the ``classifier_*`` hyperparameters below. The estimate is only as
-        good as their calibration.
+    $posteriors
     classifier_hidden_sizes : tuple of int, default=(64, 64)
         Hidden layers of the default posteriors.
     classifier_max_epochs : int, default=200
@@ -241,9 +227,7 @@ class PIDBatch(InformationEstimator):
 
     References
     ----------
-    Bertschinger, Rauh, Olbrich, Jost, Ay. "Quantifying unique information."
-    Entropy 16 (2014). Liang et al. "Quantifying & modeling multimodal
-    interactions: an information decomposition framework." NeurIPS 2023.
+    $broja_references
 
     Examples
     --------
@@ -282,6 +266,7 @@ class PIDBatch(InformationEstimator):
         ],
     }
     _chunk_size = None  # a sample's values depend on the samples coupled with it
+    _renamed_params = {"embed_dim": "embedding_dim"}
 
     def __init__(
         self,
@@ -311,7 +296,7 @@ class PIDBatch(InformationEstimator):
         verbose=0,
         embed_dim="deprecated",
     ):
-        store_params(self, locals())
+        self._store_params(locals())
 
     @property
     def prior_(self):
@@ -329,7 +314,6 @@ class PIDBatch(InformationEstimator):
 
     def _fit(self, X1, X2, y_index, sample_weight):
         n_samples, n_classes = X1.shape[0], self.classes_.size
-        self._embedding_dim = renamed(self, "embed_dim", "embedding_dim")
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
         default = MLPPosterior(
@@ -388,7 +372,7 @@ class PIDBatch(InformationEstimator):
             module__n_features_1=n_features_1,
             module__n_features_2=n_features_2,
             module__n_classes=self.classes_.size,
-            module__embed_dim=self._embedding_dim,
+            module__embedding_dim=self._param("embedding_dim"),
             module__hidden_dim=self.hidden_dim,
             module__n_layers=self.n_layers,
             criterion=InBatchInformation,
@@ -424,7 +408,7 @@ class PIDBatch(InformationEstimator):
         """Multiply-adds of a batch's kernel, ``m^2 n_classes d``: below
         :data:`~sklearn_pid.nn._train.SMALL_STEP_FLOPS`, one CPU thread (torch's
         threads then cost more than they save, much more on a busy machine)."""
-        return self.batch_size**2 * self.classes_.size * self._embedding_dim
+        return self.batch_size**2 * self.classes_.size * self._param("embedding_dim")
 
     def _pack(self, X1, X2, log_post):
         Z1 = self.scalers_[0].transform(X1)

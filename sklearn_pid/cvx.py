@@ -5,29 +5,23 @@ import numbers
 import warnings
 
 import numpy as np
-import pandas as pd
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._base import (
-    ATOMS,
-    COMMON_CONSTRAINTS,
-    InformationEstimator,
-    fill_doc,
-    store_params,
-)
+from ._base import COMMON_CONSTRAINTS, InformationEstimator
 from ._broja import solve_broja
 from ._discretize import METHODS, ModalityDiscretizer
 from ._information import pid_from_tables
-from ._tables import plugin_bias, pointwise_table, smoothed_posterior
+from ._tables import (
+    plugin_bias,
+    pointwise_table,
+    round_tolerance,
+    smoothed_posterior,
+)
 
 #: Largest joint table |X1| x |X2| x |Y| that fit accepts.
 MAX_CELLS = 4_000_000
 
-#: Solver tolerance: atoms in (-TOLERANCE, 0) are rounded to 0.
-NEGATIVE_TOLERANCE = 1e-7
 
-
-@fill_doc
 class PIDCVX(InformationEstimator):
     """Exact partial information decomposition of discrete(-ised) modalities.
 
@@ -137,9 +131,7 @@ class PIDCVX(InformationEstimator):
 
     References
     ----------
-    Bertschinger, Rauh, Olbrich, Jost, Ay. "Quantifying unique information."
-    Entropy 16 (2014). Liang et al. "Quantifying & modeling multimodal
-    interactions: an information decomposition framework." NeurIPS 2023.
+    $broja_references
 
     Examples
     --------
@@ -184,7 +176,7 @@ class PIDCVX(InformationEstimator):
         random_state=None,
         verbose=0,
     ):
-        store_params(self, locals())
+        self._store_params(locals())
 
     def fit(self, X, y, sample_weight=None):
         """Discretise the modalities, build the joint table and solve for q.
@@ -236,7 +228,7 @@ class PIDCVX(InformationEstimator):
         self.status_ = solution.status
         self.marginal_violation_ = solution.marginal_violation
         self.n_iter_ = solution.n_iter
-        values = _round_tolerance(pid_from_tables(self.p_, self.q_, self.base))
+        values = round_tolerance(pid_from_tables(self.p_, self.q_, self.base))
         self.plugin_bias_ = plugin_bias(counts) / np.log(self.base)
         if self.plugin_bias_ > max(
             0.1 * values["mi_joint"], 0.01 * np.log(2) / np.log(self.base)
@@ -312,69 +304,3 @@ class PIDCVX(InformationEstimator):
 
     def _states(self, X1, X2):
         return self.discretizers_[0].transform(X1), self.discretizers_[1].transform(X2)
-
-
-def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
-    """Exact BROJA decomposition of a known joint distribution ``p[x1, x2, y]``.
-
-    The table-level counterpart of :class:`PIDCVX` (which builds the table
-    from samples), for distributions given exactly.
-
-    Parameters
-    ----------
-    p : array-like of shape (n_1, n_2, n_y)
-        Non-negative joint probabilities (or counts), normalised here.
-    base : float, default=2
-        Logarithm base of the result (2: bits).
-    solver, solver_options
-        As in :class:`PIDCVX`.
-
-    Returns
-    -------
-    pandas.Series
-        ``redundancy``, ``unique_1``, ``unique_2``, ``synergy``, ``mi_1``,
-        ``mi_2``, ``mi_joint``, in ``base``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_pid import broja_decomposition
-    >>> p = np.zeros((2, 2, 2))
-    >>> for a in (0, 1):
-    ...     for b in (0, 1):
-    ...         p[a, b, a & b] = 0.25
-    >>> atoms = ["redundancy", "unique_1", "unique_2", "synergy"]
-    >>> broja_decomposition(p)[atoms].round(4)
-    redundancy    0.3113
-    unique_1      0.0000
-    unique_2      0.0000
-    synergy       0.5000
-    dtype: float64
-    """
-    p = np.asarray(p, dtype=float)
-    if p.ndim != 3 or not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
-        raise ValueError(
-            "p must be a 3-D array p[x1, x2, y] of finite non-negative numbers "
-            "with a positive sum."
-        )
-    p = p / p.sum()
-    solution = solve_broja(p, solver, solver_options)
-    values = _round_tolerance(pid_from_tables(p, solution.q, base))
-    return pd.Series(values, dtype=float)
-
-
-def _round_tolerance(values):
-    """Atoms in (-NEGATIVE_TOLERANCE, 0) become 0; more negative ones warn."""
-    out = dict(values)
-    for name in ATOMS:
-        v = out[name]
-        if -NEGATIVE_TOLERANCE < v < 0:
-            out[name] = 0.0
-        elif v <= -NEGATIVE_TOLERANCE:
-            warnings.warn(
-                f"{name} = {v:.3g} is negative beyond the solver tolerance; this "
-                "indicates a solver failure. Please report it.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
-    return out

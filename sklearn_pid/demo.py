@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from ._base import ATOMS
+from ._tables import broja_decomposition
 from .batch import PIDBatch
-from .cvx import PIDCVX, broja_decomposition
+from .cvx import PIDCVX
 from .datasets import (
     DIGITS_HALF,
     boolean_mixture_table,

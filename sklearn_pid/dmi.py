@@ -20,17 +20,14 @@ from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback, ProgressBar
 
-from ._standardize import Standardizer
 from ._base import (
     ATOMS,
     COMMON_CONSTRAINTS,
     DecompositionMixin,
     MultimodalEstimator,
     expected_atoms,
-    fill_doc,
-    renamed,
-    store_params,
 )
+from ._standardize import Standardizer
 from ._validation import check_hidden_sizes
 from .nn._dmi_modules import (
     STAGES,
@@ -84,12 +81,13 @@ class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
 
     _module = None
     _parameter_constraints = dict(_COMMON_CONSTRAINTS)
+    _renamed_params = {"hidden_sizes": "encoder_hidden_sizes"}
 
     def _check_params(self):
         if sum(epochs for _, epochs in self._stages()) < 1:
             raise ValueError("The training schedule has no epoch; give at least one.")
-        self._encoder_sizes = renamed(self, "hidden_sizes", "encoder_hidden_sizes")
-        check_hidden_sizes("encoder_hidden_sizes", self._encoder_sizes)
+        sizes = self._param("encoder_hidden_sizes")
+        check_hidden_sizes("encoder_hidden_sizes", sizes)
 
     def _fit(self, X1, X2, y_index, sample_weight):
         """Standardise each column and train the network, stage by stage."""
@@ -108,7 +106,7 @@ class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
             module__n_in_2=X2.shape[1],
             module__n_classes=self.classes_.size,
             module__embedding_dim=self.embedding_dim,
-            module__hidden_sizes=tuple(self._encoder_sizes),
+            module__hidden_sizes=tuple(self._param("encoder_hidden_sizes")),
             module__encoder_1=self.encoder_1,
             module__encoder_1_kwargs=self.encoder_1_kwargs,
             module__encoder_2=self.encoder_2,
@@ -196,7 +194,6 @@ _COMMON_ATTRIBUTES_DOC = """
     $input_attributes"""
 
 
-@fill_doc
 class JointFusionClassifier(_FusionClassifier):
     __doc__ = f"""Joint fusion baseline: concatenated embeddings, then an MLP.
 
@@ -256,7 +253,7 @@ class JointFusionClassifier(_FusionClassifier):
         verbose=0,
         hidden_sizes="deprecated",
     ):
-        store_params(self, locals())
+        self._store_params(locals())
 
     def _module_kwargs(self):
         return {"head_hidden": self.head_hidden}
@@ -265,7 +262,6 @@ class JointFusionClassifier(_FusionClassifier):
         return [("finetune", self.max_epochs)]
 
 
-@fill_doc
 class EnsembleFusionClassifier(_FusionClassifier):
     __doc__ = f"""Ensemble baseline: the average of two unimodal posteriors.
 
@@ -322,7 +318,7 @@ class EnsembleFusionClassifier(_FusionClassifier):
         verbose=0,
         hidden_sizes="deprecated",
     ):
-        store_params(self, locals())
+        self._store_params(locals())
 
     def _module_kwargs(self):
         return {}
@@ -331,7 +327,6 @@ class EnsembleFusionClassifier(_FusionClassifier):
         return [("warmup", self.max_epochs)]
 
 
-@fill_doc
 class DMIClassifier(DecompositionMixin, _FusionClassifier):
     __doc__ = f"""Decomposition-based multimodal interaction learning (DMI).
 
@@ -510,7 +505,7 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
         verbose=0,
         hidden_sizes="deprecated",
     ):
-        store_params(self, locals())
+        self._store_params(locals())
 
     def _module_kwargs(self):
         return {

@@ -9,17 +9,8 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._base import (
-    ATOMS,
-    COMMON_CONSTRAINTS,
-    LSMI_TERMS,
-    MI_TERMS,
-    InformationEstimator,
-    fill_doc,
-    renamed,
-    store_params,
-)
-from ._crossfit import group_rows, log_mean, make_folds, move_to_prior, row_hashes
+from ._base import ATOMS, COMMON_CONSTRAINTS, LSMI_TERMS, MI_TERMS, InformationEstimator
+from ._crossfit import OutOfFold, log_mean, make_folds, move_to_prior
 from ._information import lsmi_atoms
 from ._posteriors import (
     POSTERIOR_CONSTRAINTS,
@@ -40,7 +31,6 @@ COLUMNS = ATOMS + LSMI_TERMS
 MAX_AUTO_KERNELS = 32
 
 
-@fill_doc
 class LSMIEstimator(InformationEstimator):
     """Pointwise redundancy, uniqueness and synergy (LSMI, Yang et al. 2025).
 
@@ -75,11 +65,7 @@ class LSMIEstimator(InformationEstimator):
     Parameters
     ----------
     $modalities
-    classifier_1, classifier_2, classifier_joint : classifier or None, default=None
-        Posteriors ``p(y|x1)``, ``p(y|x2)``, ``p(y|x1,x2)``: any scikit-learn
-        classifier with ``predict_proba`` (cloned and fitted on raw ``x1``,
-        ``x2`` and ``[x1, x2]``), or None for an
-        :class:`~sklearn_pid.nn.MLPPosterior` with the hyperparameters below.
+    $posteriors
     density_estimator : estimator or None, default=None
         Density of each modality: any estimator whose ``score_samples`` gives
         ``log p(x)`` in nats (e.g. ``sklearn.mixture.GaussianMixture``),
@@ -200,6 +186,7 @@ class LSMIEstimator(InformationEstimator):
         "hidden_sizes": [StrOptions({"deprecated"}), tuple, list],
     }
     _extra_terms = LSMI_TERMS
+    _renamed_params = {"hidden_sizes": "classifier_hidden_sizes"}
 
     def __init__(
         self,
@@ -226,12 +213,12 @@ class LSMIEstimator(InformationEstimator):
         verbose=0,
         hidden_sizes="deprecated",
     ):
-        store_params(self, locals())
+        self._store_params(locals())
 
     def _check_params(self):
         check_classifiers(self)
-        self._hidden_sizes = renamed(self, "hidden_sizes", "classifier_hidden_sizes")
-        check_hidden_sizes("classifier_hidden_sizes", self._hidden_sizes)
+        sizes = self._param("classifier_hidden_sizes")
+        check_hidden_sizes("classifier_hidden_sizes", sizes)
 
     def _fit(self, X1, X2, y_index, sample_weight):
         n_classes = self.classes_.size
@@ -245,7 +232,7 @@ class LSMIEstimator(InformationEstimator):
         # densities model the others, the same columns in every fold.
         self._density_support = tuple(np.ptp(X, axis=0) > 0 for X in (X1, X2))
         rng = check_random_state(self.random_state)
-        self._fit_rows = None
+        self._out_of_fold = None
         if self.cv is None:
             self.models_ = [self._fit_models(X1, X2, y_index, draw_seed(rng))]
             log_post, log_dens = self._predict_logs(X1, X2)
@@ -290,7 +277,9 @@ class LSMIEstimator(InformationEstimator):
     def _fit_models(self, X1, X2, y_index, seed):
         """Fit the three posteriors and two densities on one training set."""
         rng = np.random.RandomState(seed)
-        default = MLPPosterior(hidden_sizes=self._hidden_sizes, **self._training())
+        default = MLPPosterior(
+            hidden_sizes=self._param("classifier_hidden_sizes"), **self._training()
+        )
         posteriors = fit_posteriors(self, default, X1, X2, y_index, rng)
         models = dict(zip(POSTERIORS, posteriors))
         for name, X, support in zip(
@@ -301,15 +290,9 @@ class LSMIEstimator(InformationEstimator):
 
     def _training(self):
         """The flat training parameters shared by the default networks."""
-        return {
-            "max_epochs": self.max_epochs,
-            "lr": self.lr,
-            "batch_size": self.batch_size,
-            "validation_fraction": self.validation_fraction,
-            "patience": self.patience,
-            "device": self.device_,
-            "verbose": self.verbose,
-        }
+        names = ("max_epochs", "lr", "batch_size", "validation_fraction", "patience")
+        params = {name: getattr(self, name) for name in names}
+        return params | {"device": self.device_, "verbose": self.verbose}
 
     def _fit_density(self, X, seed):
         if self.density_estimator is None:
@@ -341,12 +324,8 @@ class LSMIEstimator(InformationEstimator):
             log_post[:, test] = move_to_prior(
                 post, y_index[train], np.log(self.class_prior_)
             )
-        hashes = row_hashes(X1, X2)
-        self._fit_rows, self._fit_log_post, self._fit_log_dens = group_rows(
-            hashes, log_post, log_dens
-        )
-        codes = self._fit_rows.get_indexer(hashes)
-        return self._fit_log_post[:, codes], self._fit_log_dens[:, codes]
+        self._out_of_fold = OutOfFold(X1, X2, log_post, log_dens)
+        return self._predict_logs(X1, X2)
 
     def _warn_fold_constant_columns(self):
         """Warn when a fold's density had to drop a column (rare values)."""
@@ -378,12 +357,13 @@ class LSMIEstimator(InformationEstimator):
         """
         log_post = np.zeros((3, X1.shape[0], self.classes_.size))
         log_dens = np.zeros((2, X1.shape[0]))
-        new = np.ones(X1.shape[0], dtype=bool)
-        if self._fit_rows is not None and X1.shape[0]:
-            codes = self._fit_rows.get_indexer(row_hashes(X1, X2))
-            new = codes < 0
-            log_post[:, ~new] = self._fit_log_post[:, codes[~new]]
-            log_dens[:, ~new] = self._fit_log_dens[:, codes[~new]]
+        codes = np.full(X1.shape[0], -1)
+        if self._out_of_fold is not None:
+            codes = self._out_of_fold.lookup(X1, X2)
+            known = codes >= 0
+            log_post[:, known] = self._out_of_fold.log_post[:, codes[known]]
+            log_dens[:, known] = self._out_of_fold.log_dens[:, codes[known]]
+        new = codes < 0
         if new.any():
             log_post[:, new], dens = self._model_logs(
                 self.models_, X1[new], X2[new], densities
@@ -440,7 +420,9 @@ class LSMIEstimator(InformationEstimator):
         atoms = lsmi_atoms(h[0], h[1], i[0], i[1], i[2])
         values = [*atoms, h[0], h[1], i[0], i[1], i[2]]
         scale = 1 / np.log(self.base)
-        return np.stack([np.broadcast_to(v, atoms[0].shape) * scale for v in values], -1)
+        return np.stack(
+            [np.broadcast_to(v, atoms[0].shape) * scale for v in values], -1
+        )
 
     def _adjusted(self, terms):
         """Apply ``shift_`` to the atoms when ``adjust="shift"``."""

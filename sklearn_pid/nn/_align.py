@@ -40,7 +40,7 @@ class AlignmentModule(torch.nn.Module):
     n_features_1, n_features_2 : int
         Columns of each modality.
     n_classes : int
-    embed_dim : int, default=10
+    embedding_dim : int, default=10
         Embedding size ``d`` per label.
     hidden_dim : int, default=32
         Width of the hidden layers.
@@ -55,7 +55,7 @@ class AlignmentModule(torch.nn.Module):
 
     Forward input: ``(batch, n_features_1 + n_features_2 + 2 n_classes)``.
     Output: ``(e1, e2, log_p1, log_p2)`` with ``e*`` of shape
-    ``(batch, n_classes, embed_dim)`` (zero mean, unit variance over the last
+    ``(batch, n_classes, embedding_dim)`` (zero mean, unit variance over the last
     axis) and ``log_p*`` of shape ``(batch, n_classes)``.
     """
 
@@ -64,17 +64,17 @@ class AlignmentModule(torch.nn.Module):
         n_features_1,
         n_features_2,
         n_classes,
-        embed_dim=10,
+        embedding_dim=10,
         hidden_dim=32,
         n_layers=2,
     ):
         super().__init__()
         self.sizes = (n_features_1, n_features_2, n_classes, n_classes)
         self.n_classes = n_classes
-        self.embed_dim = embed_dim
+        self.embedding_dim = embedding_dim
         hidden = (hidden_dim,) * n_layers
-        self.f1 = MLP(n_features_1, n_classes * embed_dim, hidden)
-        self.f2 = MLP(n_features_2, n_classes * embed_dim, hidden)
+        self.f1 = MLP(n_features_1, n_classes * embedding_dim, hidden)
+        self.f2 = MLP(n_features_2, n_classes * embedding_dim, hidden)
         # learnable sharpness of the kernel, one per label (see the class doc)
         self.log_scale = torch.nn.Parameter(torch.zeros(n_classes))
 
@@ -86,7 +86,7 @@ class AlignmentModule(torch.nn.Module):
         return e1, self._embed(self.f2, x2), log_p1, log_p2
 
     def _embed(self, f, x):
-        e = f(x).view(x.shape[0], self.n_classes, self.embed_dim)
+        e = f(x).view(x.shape[0], self.n_classes, self.embedding_dim)
         mean = e.mean(dim=2, keepdim=True)
         std = e.std(dim=2, keepdim=True, correction=0)
         return (e - mean) / (std + 1e-8)

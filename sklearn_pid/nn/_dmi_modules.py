@@ -101,10 +101,20 @@ class FusionModule(nn.Module):
         self.n_classes = n_classes
         self.embedding_dim = embedding_dim
         self.encoder_1 = build_encoder(
-            encoder_1, encoder_1_kwargs, n_in_1, embedding_dim, hidden_sizes, "encoder_1"
+            encoder_1,
+            encoder_1_kwargs,
+            n_in_1,
+            embedding_dim,
+            hidden_sizes,
+            "encoder_1",
         )
         self.encoder_2 = build_encoder(
-            encoder_2, encoder_2_kwargs, n_in_2, embedding_dim, hidden_sizes, "encoder_2"
+            encoder_2,
+            encoder_2_kwargs,
+            n_in_2,
+            embedding_dim,
+            hidden_sizes,
+            "encoder_2",
         )
         self.stage = STAGES[0]
         self.freeze_encoders = False

@@ -229,9 +229,7 @@ class KNIFEDensity(BaseEstimator):
         X = X / self.pow2_
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0)
-        self.log_jacobian_ = float(
-            np.log(self.scale_).sum() + np.log(self.pow2_).sum()
-        )
+        self.log_jacobian_ = float(np.log(self.scale_).sum() + np.log(self.pow2_).sum())
         self.device_ = resolve_device(self.device)
         Z = ((X - self.mean_) / self.scale_).astype(np.float32)
         seed = draw_seed(self.random_state)

@@ -29,7 +29,7 @@ from sklearn_pid.datasets import (
 
 HERE = Path(__file__).parent
 N_ROWS = 100  # rows of X whose per-sample outputs are stored
-SMALL_DMI = dict(hidden_sizes=(16,), embedding_dim=8, batch_size=64)
+SMALL_DMI = {"encoder_hidden_sizes": (16,), "embedding_dim": 8, "batch_size": 64}
 
 
 def cases():
@@ -58,8 +58,18 @@ def cases():
         y,
     )
     X, y = make_gaussian_modalities(600, rho=0.5, random_state=0)
-    yield "lsmi_cv", LSMIEstimator(modalities=2, max_epochs=20, cv=2, random_state=0), X, y
-    yield "lsmi_nocv", LSMIEstimator(modalities=2, max_epochs=20, cv=None, random_state=0), X, y
+    yield (
+        "lsmi_cv",
+        LSMIEstimator(modalities=2, max_epochs=20, cv=2, random_state=0),
+        X,
+        y,
+    )
+    yield (
+        "lsmi_nocv",
+        LSMIEstimator(modalities=2, max_epochs=20, cv=None, random_state=0),
+        X,
+        y,
+    )
     X, y = make_boolean_mixture("and+xor", 800, random_state=0)
     yield (
         "dmi_mixture",
