@@ -21,6 +21,19 @@ from ._tables import (
 #: Largest joint table |X1| x |X2| x |Y| that fit accepts.
 MAX_CELLS = 4_000_000
 
+#: Samples per cell of the joint table that the "auto" sizes aim at.
+SAMPLES_PER_CELL = 5
+
+
+def auto_states(n_samples, n_classes):
+    """States per modality for ``n_clusters="auto"``: ``N / (5 K_y)`` cells."""
+    return int(np.clip(np.sqrt(n_samples / (SAMPLES_PER_CELL * n_classes)), 2, 20))
+
+
+def auto_bins(states, n_columns):
+    """Bins per column for ``n_bins="auto"``: ``states ** (1 / d)``, in [2, 10]."""
+    return int(np.clip(np.floor(states ** (1 / n_columns) + 1e-9), 2, 10))
+
 
 class PIDCVX(InformationEstimator):
     """Exact partial information decomposition of discrete(-ised) modalities.
@@ -51,10 +64,19 @@ class PIDCVX(InformationEstimator):
         at most ``max(n_bins, n_clusters)`` states, else ``"quantile"`` for one
         column and ``"kmeans"`` for several. A pair gives one per modality.
         ``discretization_`` says what was used.
-    n_bins : int, default=10
-        Bins per column for ``"uniform"`` and ``"quantile"``.
-    n_clusters : int, default=20
-        Clusters per modality for ``"kmeans"``.
+    n_bins : int or "auto", default="auto"
+        Bins per column for ``"uniform"`` and ``"quantile"``. ``"auto"``: the
+        ``d``-th root of the states per modality below (``d`` columns), at
+        least 2 and at most 10.
+    n_clusters : int or "auto", default="auto"
+        Clusters per modality for ``"kmeans"``. ``"auto"`` chooses the states
+        from the sample size ``N`` and the number of classes ``K_y``, so that
+        the joint table has about :data:`SAMPLES_PER_CELL` samples per cell
+        (the plug-in bias of ``I(X1,X2;Y)`` then stays about
+        ``K_y / (2 SAMPLES_PER_CELL K_y)`` nats, small against typical
+        informations): ``floor(sqrt(N / (5 K_y)))``, at least 2 and at most
+        20 (7 states per modality for 569 samples and 2 classes, 5 for 1,797
+        samples and 10 classes, 20 from 4,000 samples and 2 classes).
     pca_components : int or None, default=None
         PCA dimension before k-means.
     bin_range : (float, float) or None, default=None
@@ -108,8 +130,9 @@ class PIDCVX(InformationEstimator):
         ``(K_12 - 1)(K_y - 1) / (2 N)`` with ``K_12``, ``K_y`` the occupied
         ``(x1, x2)`` cells and classes and ``N`` the number of samples (the
         chi-square approximation under independence). A warning is
-        raised when it exceeds both 10 % of ``mi_joint_`` and 0.01 bit (too
-        many states for the sample size: reduce ``n_bins`` or ``n_clusters``).
+        raised when it exceeds both 10 % of ``mi_joint_`` and 0.01 bit: too
+        many states for the sample size, or (with the ``"auto"`` sizes) labels
+        that carry little information, where most of the estimate is bias.
         With ``sample_weight``, ``N`` is the total weight.
     posterior_ : ndarray of shape (n_states_1 + 1, n_states_2 + 1, n_classes)
         The smoothed posterior ``p(y | x1, x2)`` of every pair of states (the
@@ -149,8 +172,14 @@ class PIDCVX(InformationEstimator):
     _parameter_constraints = {
         **{k: COMMON_CONSTRAINTS[k] for k in ("modalities", "base", "random_state")},
         "discretizer": [StrOptions(set(METHODS)), HasMethods(["fit"]), tuple, list],
-        "n_bins": [Interval(numbers.Integral, 2, None, closed="left")],
-        "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_bins": [
+            StrOptions({"auto"}),
+            Interval(numbers.Integral, 2, None, closed="left"),
+        ],
+        "n_clusters": [
+            StrOptions({"auto"}),
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
         "pca_components": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "bin_range": [None, tuple, list],
         "solver": [str],
@@ -165,8 +194,8 @@ class PIDCVX(InformationEstimator):
         *,
         modalities=None,
         discretizer="auto",
-        n_bins=10,
-        n_clusters=20,
+        n_bins="auto",
+        n_clusters="auto",
         pca_components=None,
         bin_range=None,
         solver="auto",
@@ -235,8 +264,10 @@ class PIDCVX(InformationEstimator):
         ):
             warnings.warn(
                 f"The plug-in bias of I(X1,X2;Y) is about {self.plugin_bias_:.3g} "
-                f"(of {values['mi_joint']:.3g}): {shape[0]}x{shape[1]} states for "
-                f"{X1.shape[0]} samples. Reduce n_bins or n_clusters.",
+                f"of the estimate {values['mi_joint']:.3g} ({shape[0]}x{shape[1]} "
+                f"states, {X1.shape[0]} samples): much of the decomposition, "
+                "synergy first, may be bias. Fewer states (n_bins, n_clusters) "
+                "or more samples shrink it.",
                 UserWarning,
                 stacklevel=4,
             )
@@ -266,16 +297,20 @@ class PIDCVX(InformationEstimator):
         specs = self.discretizer
         if not isinstance(specs, (tuple, list)):
             specs = (specs, specs)
+        states = auto_states(weights.sum(), self.classes_.size)
+        n_clusters = states if self.n_clusters == "auto" else self.n_clusters
         self.discretizers_ = tuple(
             ModalityDiscretizer(
                 spec,
-                self.n_bins,
-                self.n_clusters,
+                auto_bins(states, Xm.shape[1])
+                if self.n_bins == "auto"
+                else self.n_bins,
+                n_clusters,
                 self.pca_components,
                 self.bin_range,
                 self.random_state,
             )
-            for spec in specs
+            for spec, Xm in zip(specs, (X1, X2))
         )
         states = [
             d.fit_transform(Xm, weights) for d, Xm in zip(self.discretizers_, (X1, X2))

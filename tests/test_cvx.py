@@ -27,6 +27,7 @@ from sklearn_pid._information import (
     entropy,
     pid_from_tables,
 )
+from sklearn_pid.cvx import auto_bins, auto_states
 
 ATOMS = list(ATOMS)
 
@@ -321,9 +322,10 @@ def test_discretizers(rng):
     X = rng.normal(size=(800, 4))
     y = (X[:, 0] + X[:, 2] > 0).astype(int)
     auto = PIDCVX(modalities=2, random_state=0).fit(X, y)
+    # "auto" sizes: floor(sqrt(800 / (5 * 2))) = 8 states per modality
     assert auto.discretization_ == {
-        "modality_1": "kmeans(20)",
-        "modality_2": "kmeans(20)",
+        "modality_1": "kmeans(8)",
+        "modality_2": "kmeans(8)",
     }
     from sklearn.cluster import KMeans
     from sklearn.preprocessing import KBinsDiscretizer
@@ -341,9 +343,46 @@ def test_discretizers(rng):
     assert cat.discretization_["modality_1"] == "discrete"
     one = PIDCVX(modalities=1).fit(X[:, :2], y)
     assert one.discretization_ == {
-        "modality_1": "quantile(10)",
-        "modality_2": "quantile(10)",
+        "modality_1": "quantile(8)",
+        "modality_2": "quantile(8)",
     }
+
+
+@pytest.mark.parametrize(
+    "n_samples, n_classes, states",
+    [
+        (569, 2, 7),
+        (1797, 10, 5),
+        (800, 2, 8),
+        (4000, 2, 20),
+        (10**6, 2, 20),
+        (30, 5, 2),
+    ],
+)
+def test_auto_states_keep_about_five_samples_per_cell(n_samples, n_classes, states):
+    assert auto_states(n_samples, n_classes) == states
+    # the joint table has at least 5 samples per cell (except at the floor of 2)
+    assert states == 2 or n_samples / (states**2 * n_classes) >= 5
+
+
+@pytest.mark.parametrize(
+    "states, n_columns, bins", [(8, 1, 8), (9, 2, 3), (20, 1, 10), (7, 3, 2)]
+)
+def test_auto_bins_per_column(states, n_columns, bins):
+    assert auto_bins(states, n_columns) == bins
+
+
+def test_default_sizes_do_not_warn_on_real_data():
+    """Breast cancer (569 rows, 2 classes), mean vs worst columns: no bias warning."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = np.hstack([X[:, :10], X[:, 20:30]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = PIDCVX(modalities=10, random_state=0).fit(X, y)
+    assert est.discretization_["modality_1"] == "kmeans(7)"
+    assert est.plugin_bias_ < 0.1 * est.mi_joint_
 
 
 @pytest.mark.parametrize(
