@@ -99,7 +99,8 @@ def encode_labels(y, classes=None, sample_weight=None):
             rare = classes[counts < MIN_CLASS_COUNT].tolist()
             warnings.warn(
                 f"Classes {rare} have fewer than {MIN_CLASS_COUNT} samples; the "
-                "estimate is valid but weak for them.",
+                "estimate is valid but weak for them. Collect more samples of "
+                "them, or merge or drop them.",
                 UserWarning,
                 stacklevel=4,
             )
