@@ -553,7 +553,9 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
         else:
             warnings.warn(
                 "The model carries no information about y on the training "
-                "data; interaction_proportions_ is set to equal shares.",
+                "data; interaction_proportions_ is set to equal shares. Check "
+                "that it trained (more epochs, another lr) and that y depends "
+                "on X.",
                 UserWarning,
                 stacklevel=4,
             )
