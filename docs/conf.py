@@ -28,8 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 project = "sklearn-pid"
 author = "The sklearn-pid developers"
 copyright = "the sklearn-pid developers"
-release = sklearn_pid.__version__
-version = release
+# The version shown in the page titles and on the API reference (``|release|``)
+# is the installed package's, so that the docs cannot drift from the code.
+release = sklearn_pid.__version__  # full version, e.g. "0.1.0.dev0"
+version = ".".join(release.split(".")[:2])  # short X.Y version, e.g. "0.1"
 
 # -- General -----------------------------------------------------------------
 

@@ -226,12 +226,9 @@ class MultimodalEstimator(BaseEstimator):
         return [slice(s, s + size) for s in range(0, n_samples, size)]
 
     def _map_chunks(self, hook, *arrays):
-        """``hook(*chunk)`` over row chunks of ``arrays``, concatenated per output."""
+        """``hook(*chunk)`` over row chunks of ``arrays``, concatenated."""
         chunks = self._chunks(arrays[0].shape[0]) or [slice(None)]
-        parts = [hook(*(a[rows] for a in arrays)) for rows in chunks]
-        if isinstance(parts[0], tuple):
-            return tuple(np.concatenate(p) for p in zip(*parts))
-        return np.concatenate(parts)
+        return np.concatenate([hook(*(a[rows] for a in arrays)) for rows in chunks])
 
     def predict_log_proba(self, X):
         """``log p(y | x1, x2)`` of the fitted model.
