@@ -1,25 +1,36 @@
 """sklearn-pid: redundancy, uniqueness and synergy of two modalities.
 
 Partial information decomposition (PID) estimators with the scikit-learn API.
+
+The names below are loaded on first use (PEP 562): ``import sklearn_pid``
+imports neither scikit-learn nor torch, and torch is imported only when a
+neural estimator is fitted or unpickled.
 """
 
-from ._broja import SolverError
-from ._tables import broja_decomposition
-from .batch import PIDBatch
-from .cvx import PIDCVX
-from .dmi import DMIClassifier, EnsembleFusionClassifier, JointFusionClassifier
-from .lsmi import LSMIEstimator
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "DMIClassifier",
-    "EnsembleFusionClassifier",
-    "JointFusionClassifier",
-    "LSMIEstimator",
-    "PIDBatch",
-    "PIDCVX",
-    "SolverError",
-    "broja_decomposition",
-    "__version__",
-]
+#: The public names and the submodule defining each.
+_MODULES = {
+    "DMIClassifier": ".dmi",
+    "EnsembleFusionClassifier": ".dmi",
+    "JointFusionClassifier": ".dmi",
+    "LSMIEstimator": ".lsmi",
+    "PIDBatch": ".batch",
+    "PIDCVX": ".cvx",
+    "SolverError": "._broja",
+    "broja_decomposition": "._tables",
+}
+
+__all__ = [*_MODULES, "__version__"]
+
+
+def __getattr__(name):
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_MODULES[name], __name__), name)
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

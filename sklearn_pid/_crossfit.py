@@ -13,7 +13,7 @@ import pandas as pd
 from scipy.special import log_softmax, logsumexp
 from sklearn.model_selection import StratifiedKFold, check_cv
 
-from .nn._train import draw_seed
+from .nn._common import draw_seed
 
 
 def make_folds(cv, y_index, n_classes, random_state):

@@ -10,10 +10,13 @@ import numpy as np
 from sklearn.base import clone, is_classifier
 from sklearn.utils._param_validation import HasMethods
 
-from .nn._train import draw_seed, torch_seed
+from .nn._common import draw_seed, progress_label
 
 #: Names of the posteriors, in the order of :func:`fit_posteriors`' output.
 POSTERIORS = ("classifier_1", "classifier_2", "classifier_joint")
+
+#: What each posterior models, for the progress bars.
+TARGETS = ("p(y|x1)", "p(y|x2)", "p(y|x1,x2)")
 
 #: Parameter constraints of the user posteriors.
 POSTERIOR_CONSTRAINTS = {
@@ -34,7 +37,7 @@ def check_classifiers(estimator):
             )
 
 
-def fit_posteriors(estimator, default, X1, X2, y_index, random_state):
+def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
     """Fit the three posteriors.
 
     Parameters
@@ -50,21 +53,26 @@ def fit_posteriors(estimator, default, X1, X2, y_index, random_state):
         Labels encoded as ``0 .. n_classes-1``.
     random_state : RandomState
         Seeds each default posterior and torch's generator during each fit.
+    label : str
+        What is fitted, the start of the progress bars' labels (e.g.
+        ``"LSMIEstimator fold 2/5"``).
 
     Returns
     -------
     list of 3 fitted classifiers
         For ``x1``, ``x2`` and ``[x1, x2]``.
     """
+    from .nn._train import torch_seed
+
     fitted = []
-    for name, X in zip(POSTERIORS, (X1, X2, np.hstack([X1, X2]))):
+    for name, target, X in zip(POSTERIORS, TARGETS, (X1, X2, np.hstack([X1, X2]))):
         template = getattr(estimator, name)
         seed = draw_seed(random_state)
         if template is None:
             clf = clone(default).set_params(random_state=seed)
         else:
             clf = clone(template)
-        with torch_seed(seed):
+        with torch_seed(seed), progress_label(f"{label} posterior {target}"):
             fitted.append(clf.fit(X, y_index))
     return fitted
 

@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -20,23 +19,7 @@ from ._posteriors import (
 )
 from ._standardize import Standardizer
 from ._validation import check_hidden_sizes
-from .nn._align import (
-    AlignmentModule,
-    AlignmentNet,
-    InBatchInformation,
-    pack_inputs,
-    project_batch,
-)
-from .nn._mlp import MLPPosterior
-from .nn._sinkhorn import PROBA_FLOOR
-from .nn._train import (
-    build_net,
-    cpu_threads,
-    draw_seed,
-    resolve_device,
-    training,
-    training_setup,
-)
+from .nn._common import draw_seed
 
 
 class PIDBatch(InformationEstimator):
@@ -313,6 +296,10 @@ class PIDBatch(InformationEstimator):
         check_hidden_sizes("classifier_hidden_sizes", self.classifier_hidden_sizes)
 
     def _fit(self, X1, X2, y_index, sample_weight):
+        # torch is imported by the methods that train or run a net
+        from .nn import MLPPosterior
+        from .nn._train import resolve_device
+
         n_samples, n_classes = X1.shape[0], self.classes_.size
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
@@ -326,7 +313,9 @@ class PIDBatch(InformationEstimator):
             device=self.device_,
             verbose=self.verbose,
         )
-        self.classifiers_ = fit_posteriors(self, default, X1, X2, y_index, rng)
+        self.classifiers_ = fit_posteriors(
+            self, default, X1, X2, y_index, rng, type(self).__name__
+        )
         log_post = log_posteriors(self.classifiers_, X1, X2, n_classes)
         self.scalers_ = (Standardizer().fit(X1), Standardizer().fit(X2))
         packed = self._pack(X1, X2, log_post)
@@ -355,6 +344,11 @@ class PIDBatch(InformationEstimator):
 
     def _train_alignment(self, packed, n_features_1, n_features_2, rng):
         """The skorch alignment net, trained to minimise the batches' ``I_q``."""
+        import torch
+
+        from .nn._align import AlignmentModule, AlignmentNet, InBatchInformation
+        from .nn._train import build_net, training, training_setup
+
         seed = draw_seed(rng)
         train_split, callbacks = training_setup(
             packed.shape[0],
@@ -362,6 +356,7 @@ class PIDBatch(InformationEstimator):
             patience=self.patience,
             seed=seed,
             verbose=self.verbose,
+            label=f"{type(self).__name__} alignment",
             # improvements below 0.1 % of I_q change no reported digit
             threshold=1e-3,
         )
@@ -411,6 +406,8 @@ class PIDBatch(InformationEstimator):
         return self.batch_size**2 * self.classes_.size * self._param("embedding_dim")
 
     def _pack(self, X1, X2, log_post):
+        from .nn._align import pack_inputs
+
         Z1 = self.scalers_[0].transform(X1)
         Z2 = self.scalers_[1].transform(X2)
         return pack_inputs(Z1, Z2, log_post[0], log_post[1])
@@ -442,6 +439,12 @@ class PIDBatch(InformationEstimator):
             ``residual`` (largest final Sinkhorn residual), ``cap_rate`` and
             ``n_batches``.
         """
+        import torch
+
+        from .nn._align import project_batch
+        from .nn._sinkhorn import PROBA_FLOOR
+        from .nn._train import cpu_threads
+
         n_samples, n_classes = packed.shape[0], self.classes_.size
         module = self.net_.module_
         # the net's device, not device_: skorch moves a CUDA-fitted net to the

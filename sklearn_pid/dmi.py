@@ -15,10 +15,8 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import torch
 from sklearn.base import ClassifierMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from skorch.callbacks import Callback, ProgressBar
 
 from ._base import (
     ATOMS,
@@ -29,20 +27,7 @@ from ._base import (
 )
 from ._standardize import Standardizer
 from ._validation import check_hidden_sizes
-from .nn._dmi_modules import (
-    STAGES,
-    DMIModule,
-    EnsembleFusionModule,
-    FusionNet,
-    JointFusionModule,
-)
-from .nn._train import (
-    batched_forward,
-    build_net,
-    draw_seed,
-    resolve_device,
-    training,
-)
+from .nn._common import STAGES, draw_seed
 
 #: Default number of epochs of each DMI stage (the paper switched stages
 #: around epochs 5 and 10); the baselines train for their sum.
@@ -64,19 +49,13 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class StageLogger(Callback):
-    """Record the training stage of each epoch in the net's history."""
-
-    def on_epoch_end(self, net, **kwargs):
-        net.history.record("stage", net.module_.stage)
-
-
 class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
     """Shared fit / predict of the three multimodal classifiers.
 
-    Subclasses set ``_module`` (the torch module class), and define
-    ``_module_kwargs()`` (extra module arguments) and ``_stages()`` (a list of
-    ``(stage, epochs)``).
+    Subclasses set ``_module`` (the name of the torch module class in
+    :mod:`sklearn_pid.nn._dmi_modules`, imported with torch at fit), and
+    define ``_module_kwargs()`` (extra module arguments) and ``_stages()`` (a
+    list of ``(stage, epochs)``).
     """
 
     _module = None
@@ -91,16 +70,25 @@ class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
 
     def _fit(self, X1, X2, y_index, sample_weight):
         """Standardise each column and train the network, stage by stage."""
+        # torch is imported here, at fit, not with this module
+        import torch
+
+        from .nn import _dmi_modules
+        from .nn._train import EpochProgress, build_net, resolve_device, training
+
         self.scaler_ = Standardizer().fit(np.hstack([X1, X2]))
         Z = self._scaled(X1, X2).astype(np.float32)
         self.device_ = resolve_device(self.device)
         seed = draw_seed(self.random_state)
-        callbacks = [("stage_logger", StageLogger())]
+        name = type(self).__name__
+        stages = [(stage, epochs) for stage, epochs in self._stages() if epochs]
+        progress = EpochProgress(name)
+        callbacks = [("stage_logger", _dmi_modules.StageLogger())]
         if self.verbose:
-            callbacks.append(("progress_bar", ProgressBar()))
+            callbacks.append(("progress", progress))
         self.net_ = build_net(
-            FusionNet,
-            self._module,
+            _dmi_modules.FusionNet,
+            getattr(_dmi_modules, self._module),
             device=self.device_,
             module__n_in_1=X1.shape[1],
             module__n_in_2=X2.shape[1],
@@ -123,10 +111,12 @@ class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
         )
         with training(seed, self.device_, flops_per_step=0):
             self.net_.initialize()
-            for stage, epochs in self._stages():
-                if epochs:
-                    self.net_.module_.set_stage(stage)
-                    self.net_.partial_fit(Z, y_index.astype(np.int64), epochs=epochs)
+            for stage, epochs in stages:
+                self.net_.module_.set_stage(stage)
+                # the stage's progress bar, drawn with verbose
+                label = f"{name} stage {stage}" if len(stages) > 1 else name
+                progress.set_params(label=label, total=epochs)
+                self.net_.partial_fit(Z, y_index.astype(np.int64), epochs=epochs)
         # Leave nothing frozen (a schedule may end with the decomposition).
         self.net_.module_.set_stage(STAGES[-1]).eval()
         self.n_epochs_ = len(self.net_.history)
@@ -136,6 +126,8 @@ class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
 
     def _forward(self, X1, X2, method):
         """A module method on the standardised samples (see ``batched_forward``)."""
+        from .nn._train import batched_forward
+
         Z = self._scaled(X1, X2)
         return batched_forward(self.net_, Z, self.batch_size, method, -2, flops=0)
 
@@ -226,7 +218,7 @@ class JointFusionClassifier(_FusionClassifier):
     True
     """
 
-    _module = JointFusionModule
+    _module = "JointFusionModule"
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "head_hidden": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -293,7 +285,7 @@ class EnsembleFusionClassifier(_FusionClassifier):
     True
     """
 
-    _module = EnsembleFusionModule
+    _module = "EnsembleFusionModule"
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -457,7 +449,7 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
     1.0
     """
 
-    _module = DMIModule
+    _module = "DMIModule"
     _decomposition_name = "dmi"
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,

@@ -20,9 +20,7 @@ from ._posteriors import (
     log_posteriors,
 )
 from ._validation import check_hidden_sizes
-from .nn import KNIFEDensity, MLPPosterior
-from .nn._knife import COVARIANCE_TYPES
-from .nn._train import draw_seed, resolve_device, torch_seed
+from .nn._common import COVARIANCE_TYPES, draw_seed, progress_label
 
 #: Columns of ``interactions(..., return_terms=True)``.
 COLUMNS = ATOMS + LSMI_TERMS
@@ -100,10 +98,14 @@ class LSMIEstimator(InformationEstimator):
         Cross-fitting folds (an int gives shuffled stratified folds); None fits
         once on all data and evaluates the fitting samples in-sample.
     n_jobs : int or None, default=None
-        Folds fitted in parallel by joblib (``None``: 1, ``-1``: all cores).
-        Each fold has its own seed, drawn before any fitting, so the numbers
-        do not depend on ``n_jobs`` for the default networks (trained on one
-        thread on the CPU). On a single GPU, keep 1.
+        Folds fitted in parallel by joblib (``None``: 1, ``-1``: all cores),
+        in worker processes with ``cpu_count // n_jobs`` BLAS and OpenMP
+        threads each. Each fold has its own seed, drawn before any fitting,
+        and the default networks train on one thread on the CPU, so the
+        numbers depend on ``n_jobs`` only through the Gaussian-mixture
+        initialisation of the default densities, which rounds differently on
+        fewer BLAS threads (about 1e-6 on the user guide's digits example).
+        On a single GPU, keep 1.
     adjust : {"none", "shift"}, default="none"
         ``"shift"`` adds the constant ``shift_`` to every redundancy and
         synergy and subtracts it from every uniqueness, as the authors' code
@@ -221,6 +223,8 @@ class LSMIEstimator(InformationEstimator):
         check_hidden_sizes("classifier_hidden_sizes", sizes)
 
     def _fit(self, X1, X2, y_index, sample_weight):
+        from .nn._train import resolve_device  # torch: imported at fit only
+
         n_classes = self.classes_.size
         self.device_ = resolve_device(self.device)
         self.n_kernels_ = (
@@ -234,7 +238,9 @@ class LSMIEstimator(InformationEstimator):
         rng = check_random_state(self.random_state)
         self._out_of_fold = None
         if self.cv is None:
-            self.models_ = [self._fit_models(X1, X2, y_index, draw_seed(rng))]
+            self.models_ = [
+                self._fit_models(X1, X2, y_index, draw_seed(rng), type(self).__name__)
+            ]
             log_post, log_dens = self._predict_logs(X1, X2)
         else:
             log_post, log_dens = self._cross_fit(X1, X2, y_index, rng)
@@ -274,18 +280,24 @@ class LSMIEstimator(InformationEstimator):
 
     # -- fitting -------------------------------------------------------------
 
-    def _fit_models(self, X1, X2, y_index, seed):
-        """Fit the three posteriors and two densities on one training set."""
+    def _fit_models(self, X1, X2, y_index, seed, label):
+        """Fit the three posteriors and two densities on one training set.
+
+        ``label`` names the training set in the progress bars.
+        """
+        from .nn import MLPPosterior
+
         rng = np.random.RandomState(seed)
         default = MLPPosterior(
             hidden_sizes=self._param("classifier_hidden_sizes"), **self._training()
         )
-        posteriors = fit_posteriors(self, default, X1, X2, y_index, rng)
+        posteriors = fit_posteriors(self, default, X1, X2, y_index, rng, label)
         models = dict(zip(POSTERIORS, posteriors))
-        for name, X, support in zip(
-            ("density_1", "density_2"), (X1, X2), self._density_support
-        ):
-            models[name] = self._fit_density(X[:, support], draw_seed(rng))
+        for m, X, support in zip((1, 2), (X1, X2), self._density_support):
+            with progress_label(f"{label} density p(x{m})"):
+                models[f"density_{m}"] = self._fit_density(
+                    X[:, support], draw_seed(rng)
+                )
         return models
 
     def _training(self):
@@ -295,6 +307,9 @@ class LSMIEstimator(InformationEstimator):
         return params | {"device": self.device_, "verbose": self.verbose}
 
     def _fit_density(self, X, seed):
+        from .nn import KNIFEDensity
+        from .nn._train import torch_seed
+
         if self.density_estimator is None:
             density = KNIFEDensity(
                 n_kernels=self.n_kernels_,
@@ -312,8 +327,14 @@ class LSMIEstimator(InformationEstimator):
         folds = make_folds(self.cv, y_index, self.classes_.size, rng)
         seeds = [draw_seed(rng) for _ in folds]  # same numbers for any n_jobs
         self.models_ = Parallel(n_jobs=self.n_jobs)(
-            delayed(self._fit_models)(X1[train], X2[train], y_index[train], seed)
-            for (train, _), seed in zip(folds, seeds)
+            delayed(self._fit_models)(
+                X1[train],
+                X2[train],
+                y_index[train],
+                seed,
+                f"{type(self).__name__} fold {k}/{len(folds)}",
+            )
+            for k, ((train, _), seed) in enumerate(zip(folds, seeds), start=1)
         )
         log_post = np.zeros((3, y_index.size, self.classes_.size))
         log_dens = np.zeros((2, y_index.size))

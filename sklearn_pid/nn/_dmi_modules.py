@@ -15,13 +15,12 @@ import math
 
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
 
+from ._common import STAGES
 from ._mlp import MLP
-
-#: Training stages of :class:`DMIModule`, in order.
-STAGES = ("warmup", "decomposition", "finetune")
 
 #: Smallest variance of the class-conditional Gaussians of the alignment loss.
 _VAR_FLOOR = 1e-4
@@ -536,3 +535,10 @@ class FusionNet(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = torch.as_tensor(y_true, device=self.device).long()
         return self.module_.loss(y_pred, y_true)
+
+
+class StageLogger(Callback):
+    """Record the training stage of each epoch in the net's history."""
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("stage", net.module_.stage)

@@ -19,13 +19,11 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 
 from .._standardize import power_of_two_scale
-from ._train import batched_forward, draw_seed, fit_early_stopped, resolve_device
+from ._common import COVARIANCE_TYPES, draw_seed
+from ._train import batched_forward, fit_early_stopped, resolve_device
 
 #: Smallest per-dimension kernel width at initialisation (standardised units).
 MIN_INIT_STD = 1e-2
-
-#: Kernel covariance structures (as ``sklearn.mixture.GaussianMixture``).
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 
 #: EM iterations (at most) of the Gaussian mixture that initialises the kernels.
 EM_ITERATIONS = 100

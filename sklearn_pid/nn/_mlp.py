@@ -13,7 +13,8 @@ from skorch import NeuralNetClassifier
 
 from .._standardize import Standardizer
 from .._validation import check_hidden_sizes
-from ._train import batched_forward, draw_seed, fit_early_stopped, resolve_device
+from ._common import draw_seed
+from ._train import batched_forward, fit_early_stopped, resolve_device
 
 
 class MLP(torch.nn.Module):

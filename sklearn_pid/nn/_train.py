@@ -2,13 +2,16 @@
 
 import contextlib
 import copy
+import sys
 import threading
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.dataset import ValidSplit
+from tqdm import tqdm
+
+from ._common import current_progress_label
 
 #: Smallest validation split (in samples) that early stopping will use.
 MIN_VALID_SAMPLES = 20
@@ -54,11 +57,6 @@ def resolve_device(device):
     return device
 
 
-def draw_seed(random_state):
-    """An int seed drawn from ``random_state`` (int, RandomState or None)."""
-    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
-
-
 @contextlib.contextmanager
 def torch_seed(seed, device="cpu"):
     """Run the block with torch's global generators seeded, then restore them.
@@ -97,8 +95,59 @@ def cpu_threads(device, flops_per_step):
             torch.set_num_threads(previous)
 
 
+class EpochProgress(Callback):
+    """A labelled progress bar on stderr that advances once per epoch.
+
+    Each training run (``fit`` or ``partial_fit``) draws one bar, with the
+    last losses beside it, and closes it when the run ends; it then stays as
+    one line, e.g. ``LSMIEstimator fold 2/5 posterior p(y|x1):  37%|###   |
+    74/200 [00:02<00:03, 31.4epoch/s, train_loss=0.18, valid_loss=0.19,
+    stopped early]``.
+
+    Parameters
+    ----------
+    label : str
+        What the net trains.
+    total : int or None, default=None
+        Epochs of a run; None reads the net's ``max_epochs``.
+    """
+
+    def __init__(self, label, total=None):
+        self.label = label
+        self.total = total
+
+    def on_train_begin(self, net, **kwargs):
+        self.bar_ = tqdm(
+            total=self.total or net.max_epochs,
+            desc=self.label,
+            unit="epoch",
+            file=sys.stderr,
+        )
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        losses = {k: f"{row[k]:.4g}" for k in ("train_loss", "valid_loss") if k in row}
+        self.bar_.set_postfix(losses, refresh=False)
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        if self.bar_.n < self.bar_.total:
+            parts = [self.bar_.postfix, "stopped early"]
+            self.bar_.set_postfix_str(", ".join(filter(None, parts)), refresh=False)
+        self.bar_.close()
+        self.bar_ = None  # it holds stderr, which does not pickle
+
+
 def training_setup(
-    n_samples, *, validation_fraction, patience, seed, verbose, y=None, threshold=1e-4
+    n_samples,
+    *,
+    validation_fraction,
+    patience,
+    seed,
+    verbose,
+    label,
+    y=None,
+    threshold=1e-4,
 ):
     """skorch ``train_split`` and ``callbacks`` for early-stopped training.
 
@@ -108,6 +157,9 @@ def training_setup(
     switched off (``train_split=None``, fixed epochs) when the split would
     hold fewer than :data:`MIN_VALID_SAMPLES` samples, or, with labels ``y``,
     fewer samples than classes or a class with a single sample.
+
+    With ``verbose``, an :class:`EpochProgress` bar labelled ``label``, or by
+    the innermost :func:`~sklearn_pid.nn._common.progress_label`.
 
     Returns
     -------
@@ -120,6 +172,9 @@ def training_setup(
         counts = np.bincount(y)
         use_valid = n_valid >= counts.size and counts.min() >= 2
     callbacks = []
+    if verbose:
+        # before early stopping, which ends the run inside on_epoch_end
+        callbacks.append(("progress", EpochProgress(current_progress_label(label))))
     train_split = None
     if use_valid:
         train_split = ValidSplit(
@@ -136,8 +191,6 @@ def training_setup(
                 ),
             )
         )
-    if verbose:
-        callbacks.append(("progress_bar", ProgressBar()))
     return train_split, callbacks
 
 
@@ -269,6 +322,7 @@ def fit_early_stopped(estimator, net_class, module, X, y, *, seed, flops, **kwar
         patience=estimator.patience,
         seed=seed,
         verbose=estimator.verbose,
+        label=type(estimator).__name__,
         y=y,
     )
     net = build_net(
