@@ -1,59 +1,259 @@
 """Command-line entry point: ``sklearn-pid demo`` / ``sklearn-pid estimate``.
 
-Also runnable as ``python -m sklearn_pid``.
+Also runnable as ``python -m sklearn_pid``. Results go to standard output;
+progress (a transient status line, on a terminal only, silenced by
+``--quiet``), warnings and errors go to standard error.
 """
 
 import argparse
 import ast
+import bz2
+import difflib
 import fnmatch
+import gzip
 import importlib.util
+import lzma
+import math
 import os
+import re
 import sys
 import time
+import warnings
 from pathlib import Path
 
-import pandas as pd
-
-from .batch import PIDBatch
-from .cvx import PIDCVX
-from .demo import demo_notes, demo_table
-from .dmi import DMIClassifier
-from .lsmi import LSMIEstimator
+from . import __version__
 
 HEADER = (
     "sklearn-pid demo: partial information decomposition, in bits "
     "(seconds: wall time of fit), seed={seed}"
 )
 
+#: The four per-sample values of ``--output``, in order.
+ATOM_NAMES = ("redundancy", "unique_1", "unique_2", "synergy")
 
-def _run_demo(args):
-    table = demo_table(seed=args.seed)
-    print(HEADER.format(seed=args.seed))
-    print()
-    print(table.to_string(float_format=lambda v: f"{v:.4f}"))
-    print()
-    print(demo_notes())
-    for name, messages in table.attrs["warnings"].items():
-        for message in messages:
-            print(f"Warning ({', '.join(name)}): {message}")
-    return 0
+#: Per-sample values closer to 0 than this are written as 0 (float noise).
+ZERO_BELOW = 1e-12
 
-
-#: Estimators that ``estimate`` can run, by the name given to ``--estimator``.
-ESTIMATORS = {
-    "pidcvx": PIDCVX,
-    "lsmi": LSMIEstimator,
-    "batch": PIDBatch,
-    "dmi": DMIClassifier,
-}
+#: Significant digits of the per-sample values written to CSV.
+CSV_FLOAT_FORMAT = "%.10g"
 
 
 class CommandError(Exception):
     """A user error of the command line: printed, exit status 2."""
 
 
-#: File extensions read and written as Parquet; any other is read as CSV.
+def _number(value):
+    """``value`` with 4 decimals; a value that rounds to 0 is ``0.0000``."""
+    text = f"{value:.4f}"
+    return "0.0000" if float(text) == 0 else text
+
+
+def _one_line(message):
+    """A warning message on one line (runs of whitespace become one space)."""
+    return " ".join(str(message).split())
+
+
+class _Progress:
+    """A status line on standard error while something long runs.
+
+    On a terminal the line is transient (``\\r``, then erased); when
+    ``permanent`` (``--verbose``, whose own output would garble it) each status
+    is a line of its own. Disabled, it prints nothing.
+    """
+
+    def __init__(self, enabled, permanent=False, stream=None):
+        self.enabled = enabled
+        self.permanent = permanent
+        self.stream = sys.stderr if stream is None else stream
+        self._width = 0
+
+    def show(self, text):
+        if not self.enabled:
+            return
+        if self.permanent:
+            print(text, file=self.stream, flush=True)
+            return
+        self.clear()
+        self.stream.write(f"\r{text}")
+        self.stream.flush()
+        self._width = len(text)
+
+    def clear(self):
+        if self.enabled and self._width:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+
+
+def _wants_progress(args):
+    """Progress is shown on a terminal, unless ``--quiet``."""
+    return not args.quiet and sys.stderr.isatty()
+
+
+# ----------------------------------------------------------------------- demo
+
+
+class _DemoPrinter:
+    """Print the demo table row by row, laid out as ``DataFrame.to_string``.
+
+    Column widths are fixed beforehand (names from :func:`demo_rows`, values of
+    at most 7 characters such as ``-0.0629``) so each row can be printed and
+    flushed as soon as it is fitted.
+    """
+
+    def __init__(self, rows, columns, stream=None):
+        self.stream = sys.stdout if stream is None else stream
+        self.columns = [*columns, "seconds"]
+        self.widths = [max(len(c), 7) for c in self.columns]
+        self.index_widths = [
+            max(len(level), *(len(name[k]) for name in rows))
+            for k, level in enumerate(("estimator", "dataset"))
+        ]
+        self._previous = None
+
+    def _cells(self, values):
+        return "".join(f"  {v:>{w}}" for v, w in zip(values, self.widths))
+
+    def _index(self, name):
+        return " ".join(f"{n:<{w}}" for n, w in zip(name, self.index_widths))
+
+    def header(self):
+        blank = " " * (sum(self.index_widths) + 1)
+        print(blank + self._cells(self.columns), file=self.stream)
+        empty = self._cells([""] * len(self.columns))
+        print(self._index(("estimator", "dataset")) + empty, file=self.stream)
+        self.stream.flush()
+
+    def row(self, name, row):
+        method, dataset = name
+        shown = "" if method == self._previous else method  # as pandas: sparse
+        self._previous = method
+        values = [_number(row[c]) for c in self.columns]
+        print(self._index((shown, dataset)) + self._cells(values), file=self.stream)
+        self.stream.flush()
+
+
+def _run_demo(args):
+    from . import demo  # scikit-learn and the estimators: only when it runs
+
+    rows = demo.demo_rows()
+    progress = _Progress(_wants_progress(args))
+    printer = _DemoPrinter(rows, demo.DEMO_COLUMNS.values())
+    print(HEADER.format(seed=args.seed))
+    print()
+    printer.header()
+
+    def fitting(k):
+        if k < len(rows):
+            method, dataset = rows[k]
+            progress.show(f"fitting {method} on {dataset} ({k + 1}/{len(rows)}) ...")
+
+    def on_row(name, row, messages):
+        progress.clear()
+        printer.row(name, row)
+        fitting(rows.index(name) + 1)
+
+    fitting(0)
+    try:
+        table = demo.demo_table(seed=args.seed, on_row=on_row)
+    finally:
+        progress.clear()
+    print()
+    print(demo.demo_notes())
+    for name, messages in table.attrs["warnings"].items():
+        for message in dict.fromkeys(map(_one_line, messages)):
+            print(f"Warning ({', '.join(name)}): {message}")
+    return 0
+
+
+# ------------------------------------------------------------------- estimate
+
+#: Estimators of ``--estimator``, by class name (matched case-insensitively);
+#: imported when a command runs, so that ``--help`` starts at once.
+ESTIMATORS = ("PIDCVX", "PIDBatch", "LSMIEstimator", "DMIClassifier")
+
+#: Short names of ``--estimator`` -> class name.
+ALIASES = {
+    "pidcvx": "PIDCVX",
+    "cvx": "PIDCVX",
+    "batch": "PIDBatch",
+    "pidbatch": "PIDBatch",
+    "lsmi": "LSMIEstimator",
+    "dmi": "DMIClassifier",
+}
+
+
+def _estimator_names():
+    """``"PIDCVX (pidcvx, cvx), PIDBatch (batch, pidbatch), ..."``."""
+    return ", ".join(
+        f"{name} ({', '.join(a for a, n in ALIASES.items() if n == name)})"
+        for name in ESTIMATORS
+    )
+
+
+def _estimator_class(text):
+    """The estimator class named ``text`` (a class name or an alias)."""
+    names = {name.lower(): name for name in ESTIMATORS} | ALIASES
+    key = text.strip().lower()
+    if key in names:
+        return getattr(importlib.import_module("sklearn_pid"), names[key])
+    close = difflib.get_close_matches(key, list(names), n=1)
+    hint = "."
+    if close:
+        shown = close[0] if close[0] in ALIASES else names[close[0]]
+        hint = f"; did you mean {shown!r}?"
+    raise CommandError(
+        f"--estimator: unknown estimator {text!r}{hint} "
+        f"Estimators: {_estimator_names()}"
+    )
+
+
+#: Words of ``--base`` -> logarithm base.
+BASES = {
+    "e": math.e,
+    "bits": 2.0,
+    "bit": 2.0,
+    "nats": math.e,
+    "nat": math.e,
+    "bans": 10.0,
+    "dits": 10.0,
+    "hartleys": 10.0,
+}
+
+
+def _parse_base(text):
+    """The logarithm base of ``--base``: a number (> 0, not 1) or a unit name."""
+    key = text.strip().lower()
+    if key in BASES:
+        return BASES[key]
+    try:
+        base = float(key)
+    except ValueError:
+        base = None
+    if base is None or not math.isfinite(base) or base <= 0 or base == 1:
+        words = ("bits", "nats", "bans", "dits")
+        close = difflib.get_close_matches(key, words, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise CommandError(
+            f"--base {text!r}: expected a number > 0 other than 1, or e, bits (2), "
+            f"nats (e), bans or dits (10){hint}"
+        )
+    return base
+
+
+def _base_text(base):
+    """``"base 2 (bits)"``, ``"base 2.71828 (nats)"``, ``"base 3"``."""
+    unit = {2.0: "bits", math.e: "nats", 10.0: "bans"}.get(base)
+    return f"base {base:g}" + (f" ({unit})" if unit else "")
+
+
+#: File extensions read and written as Parquet; any other is read as text.
 PARQUET_SUFFIXES = (".parquet", ".pq")
+
+#: Column separators that are sniffed, in order of preference.
+SEPARATORS = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "pipe"}
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def _is_parquet(path):
@@ -61,24 +261,86 @@ def _is_parquet(path):
     return Path(path).suffix.lower() in PARQUET_SUFFIXES
 
 
+def _head_lines(path, size=1 << 16):
+    """The first complete, non-empty lines of a (possibly compressed) text file."""
+    suffix = path.suffix.lower()
+    if suffix in (".zip", ".zst", ".tar"):
+        return []
+    opener = _OPENERS.get(suffix, open)
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as f:
+            text = f.read(size)
+    except (OSError, EOFError, lzma.LZMAError):
+        return []
+    lines = text.splitlines()
+    if len(text) == size and len(lines) > 1:
+        lines = lines[:-1]  # cut in the middle
+    return [line for line in lines if line.strip()][:50]
+
+
+def _sniff(path):
+    """``(sep, decimal)`` of a delimited text file, from its first lines.
+
+    A separator that occurs as often in the header as in every following line
+    (outside double quotes) wins, tab first, then ``;``, ``,`` and ``|``;
+    failing that, the one most frequent in the header; failing that, ``,``.
+    A ``;``-separated file whose cells hold numbers like ``1,5`` has decimal
+    commas.
+    """
+    lines = [re.sub(r'"[^"]*"', "", line) for line in _head_lines(path)]
+    if not lines:
+        return ",", "."
+    sep = next(
+        (
+            s
+            for s in SEPARATORS
+            if lines[0].count(s)
+            and all(line.count(s) == lines[0].count(s) for line in lines)
+        ),
+        None,
+    )
+    if sep is None:
+        sep = max(SEPARATORS, key=lines[0].count)
+        sep = sep if lines[0].count(sep) else ","
+    decimal = "."
+    if sep == ";" and any(
+        re.search(r"(^|;)\s*[-+]?\d+,\d+\s*(;|$)", line) for line in lines[1:]
+    ):
+        decimal = ","
+    return sep, decimal
+
+
 def _read_table(path):
-    """A DataFrame from a CSV or Parquet file (by extension)."""
+    """A DataFrame from a CSV/TSV or Parquet file (by extension), and its format.
+
+    The format is ``""`` for Parquet and comma-separated files, else e.g.
+    ``"tab-separated"``.
+    """
+    import pandas as pd  # imported when a command runs
+
     path = Path(path)
     if not path.exists():
         raise CommandError(f"no such file: {path}")
     if _is_parquet(path):  # a folder of Parquet files is a dataset
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path), ""
         except ImportError as error:
             raise CommandError(
                 f"reading {path.name} needs pyarrow: pip install pyarrow"
             ) from error
     if path.is_dir():
         raise CommandError(f"{path} is a directory, not a CSV or Parquet file")
+    sep, decimal = _sniff(path)
     try:
-        return pd.read_csv(path)
+        frame = pd.read_csv(path, sep=sep, decimal=decimal)
     except OSError as error:
         raise CommandError(f"cannot read {path}: {error.strerror or error}") from error
+    except (pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise CommandError(f"cannot parse {path}: {_one_line(error)}") from error
+    described = "" if sep == "," else f"{SEPARATORS[sep]}-separated"
+    if decimal == ",":
+        described += ", decimal comma"
+    return frame, described
 
 
 def _check_output(path):
@@ -109,6 +371,8 @@ def _check_numbers(frame, columns):
     value. A column mostly of text (``"red"``, ``"blue"``) is categorical and
     passes.
     """
+    import pandas as pd  # imported when a command runs
+
     for column in columns:
         cells = frame[column]
         if pd.api.types.is_numeric_dtype(cells):
@@ -123,16 +387,36 @@ def _check_numbers(frame, columns):
             )
 
 
+#: Usual names of a label column, suggested when ``--target`` matches nothing.
+LABEL_NAMES = ("target", "label", "labels", "class", "y", "outcome", "diagnosis")
+
+
+def _suggestions(pattern, columns, what):
+    """Columns close to ``pattern`` (case-insensitive), best first."""
+    by_lower = {}
+    for column in columns:
+        by_lower.setdefault(column.lower(), column)
+    close = [
+        by_lower[c]
+        for c in difflib.get_close_matches(pattern.lower(), list(by_lower), n=3)
+    ]
+    if what == "--target":
+        close += [c for c in columns if c.lower() in LABEL_NAMES and c not in close]
+    return close
+
+
 def _select(frame, spec, what):
     """Column names of ``frame`` matching a comma-separated list of names/globs."""
     names = []
+    columns = [str(c) for c in frame.columns]
     for pattern in (p.strip() for p in spec.split(",") if p.strip()):
         matches = [c for c in frame.columns if fnmatch.fnmatchcase(str(c), pattern)]
         if not matches:
+            close = _suggestions(pattern, columns, what)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else "."
             raise CommandError(
-                f"{what}: no column matches {pattern!r}; columns are "
-                f"{', '.join(map(str, frame.columns[:20]))}"
-                + (" ..." if frame.shape[1] > 20 else "")
+                f"{what}: no column matches {pattern!r}{hint} The {len(columns)} "
+                f"columns are: {', '.join(map(repr, columns))}"
             )
         names += [c for c in matches if c not in names]
     return names
@@ -152,53 +436,145 @@ def _parse_params(items):
     return params
 
 
+TWO_MODALITIES = (
+    "the command line supports two modalities for now: give their columns "
+    "with --modality-1 and --modality-2"
+)
+
+
+def _seed_text(estimator, params):
+    """``"random_state: 0 (...)"``: the seed of the fit and where it came from."""
+    seed = estimator.get_params()["random_state"]
+    origin = "from --param" if "random_state" in params else "--seed N changes it"
+    if seed is None:
+        origin += "; runs may differ"
+    return f"random_state: {seed} ({origin})"
+
+
+def _discretization_text(estimator):
+    """``"discretizer: kmeans(20) for modality 1, ..."`` for PIDCVX, else None."""
+    used = getattr(estimator, "discretization_", None)
+    if not used:
+        return None
+    return "discretizer: " + ", ".join(
+        f"{method} for {key.replace('_', ' ')}" for key, method in used.items()
+    )
+
+
+def _per_sample_table(estimator, X, y, frame, target, id_column):
+    """The ``--output`` table: id, target, then the four per-sample values."""
+    import pandas as pd  # imported when a command runs
+
+    values = estimator.interactions(X, y).reset_index(drop=True)
+    values = values.mask(values.abs() < ZERO_BELOW, 0.0)
+    if id_column is None:
+        id_name = frame.index.name or "row"
+        if id_name in (target, *ATOM_NAMES):
+            id_name = "row_index"
+        ids = pd.Series(frame.index, name=id_name)
+    else:
+        ids = frame[id_column].rename(id_column)
+    labels = frame[target]
+    return pd.concat(
+        [ids.reset_index(drop=True), labels.reset_index(drop=True), values], axis=1
+    )
+
+
 def _run_estimate(args):
-    try:
-        if args.output:
-            _check_output(args.output)
-        frame = _read_table(args.data)
-        cols1 = _select(frame, args.modality_1, "--modality-1")
-        cols2 = _select(frame, args.modality_2, "--modality-2")
-        targets = _select(frame, args.target, "--target")
-        if len(targets) != 1:
-            raise CommandError(f"--target matches {len(targets)} columns: {targets}")
-        (target,) = targets
-        overlap = set(cols1) & set(cols2) | {target} & set(cols1 + cols2)
-        if overlap:
-            raise CommandError(f"columns used twice: {sorted(map(str, overlap))}")
-        data = frame[cols1 + cols2 + [target]]
-        _check_numbers(data, cols1 + cols2)
-        missing = data.columns[data.isna().any()].tolist()
-        if missing:
-            raise CommandError(
-                f"missing values in columns {missing}: drop or impute them first"
-            )
-        params = {"modalities": len(cols1), "base": args.base} | _parse_params(
-            args.param
+    progress = _Progress(_wants_progress(args), permanent=args.verbose)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            status = _estimate(args, progress)
+        except (CommandError, ValueError, TypeError) as error:
+            failure = str(error)
+            if "Invalid modalities" in failure:
+                failure += f" ({TWO_MODALITIES})"
+            status = 2
+        finally:
+            progress.clear()
+    for message in dict.fromkeys(_one_line(w.message) for w in caught):
+        print(f"warning: {message}", file=sys.stderr)
+    if status == 2:
+        print(f"sklearn-pid estimate: error: {failure}", file=sys.stderr)
+    return status
+
+
+def _estimate(args, progress):
+    cls = _estimator_class(args.estimator)
+    base = _parse_base(args.base)
+    params = _parse_params(args.param)
+    if "modalities" in params:
+        raise CommandError(f"--param modalities: {TWO_MODALITIES}")
+    if args.output:
+        _check_output(args.output)
+    progress.show(f"reading {args.data} ...")
+    frame, described = _read_table(args.data)
+    cols1 = _select(frame, args.modality_1, "--modality-1")
+    cols2 = _select(frame, args.modality_2, "--modality-2")
+    targets = _select(frame, args.target, "--target")
+    if len(targets) != 1:
+        raise CommandError(f"--target matches {len(targets)} columns: {targets}")
+    (target,) = targets
+    id_column = None
+    if args.id:
+        ids = _select(frame, args.id, "--id")
+        if len(ids) != 1:
+            raise CommandError(f"--id matches {len(ids)} columns: {ids}")
+        (id_column,) = ids
+    used = [*cols1, *cols2, target, *([] if id_column is None else [id_column])]
+    twice = {c for c in used if used.count(c) > 1}
+    if twice:
+        raise CommandError(f"columns used twice: {sorted(map(str, twice))}")
+    if args.output and str(target) in ATOM_NAMES:
+        raise CommandError(
+            f"--output: the target column {target!r} has the name of a per-sample "
+            "value; rename it"
         )
-        if args.verbose:
-            params.setdefault("verbose", 1)
-        estimator = ESTIMATORS[args.estimator]().set_params(**params)
-        X, y = data[cols1 + cols2], data[target]
-        start = time.perf_counter()
-        estimator.fit(X, y)
-    except (CommandError, ValueError, TypeError) as error:
-        print(f"sklearn-pid estimate: error: {error}", file=sys.stderr)
-        return 2
+    data = frame[cols1 + cols2 + [target]]
+    _check_numbers(data, cols1 + cols2)
+    missing = data.columns[data.isna().any()].tolist()
+    if missing:
+        raise CommandError(
+            f"missing values in columns {missing}: drop or impute them first"
+        )
+    settings = {"modalities": len(cols1), "base": base}
+    accepted = cls().get_params()
+    if "random_state" in accepted:
+        settings["random_state"] = args.seed
+    if args.verbose and "verbose" in accepted:
+        settings["verbose"] = 1
+    estimator = cls().set_params(**(settings | params))
+    X, y = data[cols1 + cols2], data[target]
+    progress.show(f"fitting {cls.__name__} on {len(data)} rows ...")
+    start = time.perf_counter()
+    estimator.fit(X, y)
     seconds = time.perf_counter() - start
+    if args.output:
+        progress.show("computing the per-sample values ...")
+        values = _per_sample_table(estimator, X, y, frame, target, id_column)
+        if _is_parquet(args.output):
+            values.to_parquet(args.output, index=False)
+        else:
+            values.to_csv(args.output, index=False, float_format=CSV_FLOAT_FORMAT)
+    progress.clear()
+    source = f"{args.data} ({described})" if described else args.data
     print(
-        f"{type(estimator).__name__} on {args.data}: {len(cols1)} + {len(cols2)} "
-        f"columns, target {target!r}, {len(data)} rows, in base {args.base:g} "
+        f"{cls.__name__} on {source}: {len(cols1)} + {len(cols2)} columns, "
+        f"target {target!r}, {len(data)} rows, in {_base_text(estimator.base)} "
         f"({seconds:.1f} s)"
     )
-    print(estimator.decomposition_.to_string(float_format=lambda v: f"{v:.4f}"))
+    print(estimator.decomposition_.to_string(float_format=_number))
+    discretization = _discretization_text(estimator)
+    if discretization:
+        print(discretization)
+    if "random_state" in estimator.get_params():
+        print(_seed_text(estimator, params))
     if args.output:
-        values = estimator.interactions(X, y)
-        if _is_parquet(args.output):
-            values.to_parquet(args.output)
-        else:
-            values.to_csv(args.output, index=False)
-        print(f"per-sample interactions: {args.output}")
+        print(
+            f"per-sample interactions: {args.output} "
+            f"(columns {', '.join(map(str, values.columns))})"
+        )
     return 0
 
 
@@ -207,10 +583,21 @@ def _parser():
         prog="sklearn-pid",
         description="Partial information decomposition of two modalities.",
     )
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"sklearn-pid {__version__}"
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+    quiet = {
+        "action": "store_true",
+        "help": "no progress line (shown by default on a terminal, on stderr)",
+    }
     demo = commands.add_parser(
         "demo",
         help="print every estimator on classic and real datasets (1-2 minutes)",
+        description=(
+            "Fit every estimator on built-in data and print the table, one row "
+            "as soon as it is fitted (the first within seconds)."
+        ),
     )
     demo.add_argument(
         "--seed",
@@ -218,29 +605,42 @@ def _parser():
         default=0,
         help="seed of the data and the discretisers (default: 0)",
     )
+    demo.add_argument("--quiet", **quiet)
     demo.set_defaults(handler=_run_demo)
     estimate = commands.add_parser(
         "estimate",
-        help="decompose the columns of a CSV or Parquet file",
+        help="decompose the columns of a CSV, TSV or Parquet file",
         description=(
             "Fit an estimator on two groups of columns and a target column of a "
             "table and print redundancy, uniqueness and synergy. Columns are "
-            "given as comma-separated names or glob patterns (e.g. 'top_*')."
+            "given as comma-separated names or glob patterns (e.g. 'top_*'). "
+            "Text files may be comma-, tab-, semicolon- or pipe-separated (the "
+            "separator is detected); .parquet/.pq files are read as Parquet. "
+            "Two modalities are supported for now."
         ),
     )
-    estimate.add_argument("data", help="CSV or Parquet file")
+    estimate.add_argument("data", help="CSV, TSV or Parquet file")
     estimate.add_argument(
-        "--modality-1", required=True, help="columns of modality 1 (names/globs)"
+        "--modality-1",
+        required=True,
+        metavar="COLUMNS",
+        help="columns of modality 1 (names/globs)",
     )
     estimate.add_argument(
-        "--modality-2", required=True, help="columns of modality 2 (names/globs)"
+        "--modality-2",
+        required=True,
+        metavar="COLUMNS",
+        help="columns of modality 2 (names/globs)",
     )
-    estimate.add_argument("--target", required=True, help="the label column")
+    estimate.add_argument(
+        "--target", required=True, metavar="COLUMN", help="the label column"
+    )
     estimate.add_argument(
         "--estimator",
-        choices=sorted(ESTIMATORS),
-        default="pidcvx",
-        help="which estimator (default: pidcvx)",
+        default="PIDCVX",
+        metavar="NAME",
+        help=f"which estimator (default: PIDCVX): {_estimator_names()}; "
+        "case-insensitive",
     )
     estimate.add_argument(
         "--param",
@@ -249,14 +649,37 @@ def _parser():
         help="an estimator parameter, e.g. --param n_bins=20 (repeatable)",
     )
     estimate.add_argument(
-        "--base", type=float, default=2.0, help="logarithm base (default: 2, bits)"
+        "--base",
+        default="2",
+        help="logarithm base: a number, e, bits (2), nats (e), bans or dits (10) "
+        "(default: 2, bits)",
     )
     estimate.add_argument(
-        "--output", help="write per-sample interactions to this CSV/Parquet file"
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="random_state of the estimator (default: 0, so runs repeat; "
+        "--param random_state=... overrides it)",
+    )
+    estimate.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write per-sample interactions to this .csv/.parquet file: the id "
+        "column, the target, then redundancy, unique_1, unique_2, synergy; "
+        f"values within {ZERO_BELOW:g} of 0 are written as 0 and CSV keeps 10 "
+        "significant digits",
+    )
+    estimate.add_argument(
+        "--id",
+        metavar="COLUMN",
+        help="column that identifies the rows in --output (default: the row "
+        "index of the input, as column 'row')",
     )
     estimate.add_argument(
         "--verbose", action="store_true", help="progress bars while training"
     )
+    estimate.add_argument("--quiet", **quiet)
     estimate.set_defaults(handler=_run_estimate)
     return parser
 
@@ -272,11 +695,27 @@ def main(argv=None):
     Returns
     -------
     int
-        Exit status (0 on success). A missing or unknown command exits with
-        status 2 after printing the usage.
+        Exit status (0 on success, 130 on Ctrl-C). A missing or unknown
+        command exits with status 2 after printing the usage.
     """
-    args = _parser().parse_args(argv)
-    return args.handler(args)
+    parser = _parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        if args.handler is _run_estimate and any(
+            arg.startswith("--modalit") for arg in extras
+        ):  # e.g. --modality-3: more than two modalities
+            print(
+                f"sklearn-pid estimate: error: unrecognized arguments: "
+                f"{' '.join(extras)}; {TWO_MODALITIES}",
+                file=sys.stderr,
+            )
+            return 2
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,13 +1,15 @@
 """The demo benchmark of ``sklearn-pid demo``: every estimator on built-in data.
 
-:func:`demo_table` fits the estimators and returns their decompositions;
-:func:`demo_notes` describes the data of each row, with numbers computed from
-the constants below and from the package itself.
+:func:`demo_table` fits the estimators and returns their decompositions
+(:func:`demo_rows` names its rows beforehand); :func:`demo_notes` describes
+the data of each row, with numbers computed from the constants below and from
+the package itself.
 """
 
 import time
 import warnings
 from fractions import Fraction
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -52,25 +54,27 @@ TOY_CLASSES = 2
 TOY_RHO = 0.5
 MIXTURE = "and+xor"
 MIXTURE_SAMPLES = 4000
+MIXTURE_INFORMATIVE = 8
+MIXTURE_NOISE = 8
 
 
 def _demo_cases(seed):
-    """Yield ``(estimator name, dataset name, X, y, unfitted estimator)``."""
+    """Yield ``(estimator name, dataset name, load, unfitted estimator)``.
+
+    ``load()`` returns the row's ``X, y``: the data are made only when the row
+    is fitted, so that :func:`demo_rows` is instantaneous.
+    """
     for gate in BITWISE_GATES:
-        X, y = make_bitwise(gate, BITWISE_SAMPLES, random_state=seed)
         yield (
             "PIDCVX",
             gate.upper(),
-            X,
-            y,
+            partial(make_bitwise, gate, BITWISE_SAMPLES, random_state=seed),
             PIDCVX(discretizer="discrete", random_state=seed),
         )
-    X, y = _gaussian_mixture(seed)
     yield (
         "PIDCVX",
         "GMM",
-        X,
-        y,
+        partial(_gaussian_mixture, seed),
         PIDCVX(
             discretizer="uniform",
             n_bins=GMM_BINS,
@@ -78,12 +82,10 @@ def _demo_cases(seed):
             random_state=seed,
         ),
     )
-    X, y = load_digits_halves()
     yield (
         "PIDCVX",
         "digits halves",
-        X,
-        y,
+        load_digits_halves,
         PIDCVX(
             modalities=DIGITS_HALF,
             discretizer="kmeans",
@@ -91,40 +93,50 @@ def _demo_cases(seed):
             random_state=seed,
         ),
     )
-    X, y = _gaussian_mixture(seed)
-    yield ("PIDBatch", "GMM", X, y, PIDBatch(random_state=seed))
-    X, y = make_gaussian_modalities(
-        TOY_SAMPLES, n_classes=TOY_CLASSES, rho=TOY_RHO, random_state=seed
+    yield (
+        "PIDBatch",
+        "GMM",
+        partial(_gaussian_mixture, seed),
+        PIDBatch(random_state=seed),
     )
     yield (
         "LSMIEstimator",
         "Gaussian views",
-        X,
-        y,
+        partial(
+            make_gaussian_modalities,
+            TOY_SAMPLES,
+            n_classes=TOY_CLASSES,
+            rho=TOY_RHO,
+            random_state=seed,
+        ),
         LSMIEstimator(modalities=TOY_CLASSES, random_state=seed),
     )
-    X, y = load_digits_halves()
     yield (
         "LSMIEstimator",
         "digits halves",
-        X,
-        y,
+        load_digits_halves,
         LSMIEstimator(modalities=DIGITS_HALF, random_state=seed),
     )
-    X, y = make_boolean_mixture(MIXTURE, MIXTURE_SAMPLES, random_state=seed)
     yield (
         "DMIClassifier",
         f"{MIXTURE.upper()} mixture",
-        X,
-        y,
-        DMIClassifier(modalities=X.shape[1] // 2, random_state=seed),
+        partial(
+            make_boolean_mixture,
+            MIXTURE,
+            MIXTURE_SAMPLES,
+            n_informative=MIXTURE_INFORMATIVE,
+            n_noise=MIXTURE_NOISE,
+            random_state=seed,
+        ),
+        # each modality: its informative columns, then its noise columns
+        DMIClassifier(
+            modalities=MIXTURE_INFORMATIVE + MIXTURE_NOISE, random_state=seed
+        ),
     )
-    X, y = load_digits_halves()
     yield (
         "DMIClassifier",
         "digits halves",
-        X,
-        y,
+        load_digits_halves,
         DMIClassifier(modalities=DIGITS_HALF, random_state=seed),
     )
 
@@ -136,13 +148,30 @@ def _gaussian_mixture(seed):
     )
 
 
-def demo_table(seed=0):
+def demo_rows():
+    """The rows of :func:`demo_table`, in order, without fitting anything.
+
+    Returns
+    -------
+    list of tuple of str
+        ``(estimator, dataset)`` of each row.
+    """
+    return [(method, dataset) for method, dataset, _, _ in _demo_cases(0)]
+
+
+def demo_table(seed=0, on_row=None):
     """Every estimator on the bitwise gates, Gaussian data and the digits halves.
 
     Parameters
     ----------
     seed : int, default=0
         Seed of the generated data and of the discretisers.
+    on_row : callable or None, default=None
+        Called as ``on_row(name, row, messages)`` as soon as each row is
+        fitted, in the order of :func:`demo_rows` (e.g. to show the rows of a
+        long run as they come): ``name`` is ``(estimator, dataset)``, ``row``
+        a :class:`pandas.Series` of the table's columns and ``messages`` the
+        row's warning messages.
 
     Returns
     -------
@@ -151,11 +180,12 @@ def demo_table(seed=0):
         unique_2, synergy, I(X1;Y), I(X2;Y), I(X1,X2;Y)`` in bits and
         ``seconds``, the wall time of ``fit``. ``table.attrs["warnings"]``
         maps each row's ``(estimator, dataset)`` to the messages of the
-        warnings its fit raised.
+        warnings its fit raised, each once, in order.
     """
     rows, notes = {}, {}
-    for method, dataset, X, y, estimator in _demo_cases(seed):
+    for method, dataset, load, estimator in _demo_cases(seed):
         name = (method, dataset)
+        X, y = load()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             start = time.perf_counter()
@@ -163,7 +193,9 @@ def demo_table(seed=0):
             seconds = time.perf_counter() - start
         row = {col: getattr(estimator, attr) for attr, col in DEMO_COLUMNS.items()}
         rows[name] = {**row, "seconds": seconds}
-        notes[name] = [str(w.message) for w in caught]
+        notes[name] = list(dict.fromkeys(str(w.message) for w in caught))
+        if on_row is not None:
+            on_row(name, pd.Series(rows[name], name=name), notes[name])
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.names = ["estimator", "dataset"]
     table.attrs["warnings"] = notes

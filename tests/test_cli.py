@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ATOMS
 
 from sklearn_pid import __main__ as cli
 from sklearn_pid.datasets import load_digits_halves, make_bitwise
@@ -44,7 +45,8 @@ def test_estimate_prints_the_decomposition(and_csv, tmp_path, capsys):
     assert float(lines["redundancy"]) == pytest.approx(0.311, abs=0.03)
     assert float(lines["synergy"]) == pytest.approx(0.5, abs=0.03)
     values = pd.read_csv(out)
-    assert values.shape == (4000, 4)
+    assert values.columns.tolist() == ["row", "label", *ATOMS]
+    assert values.shape == (4000, 6)
     assert values["synergy"].mean() == pytest.approx(float(lines["synergy"]), abs=1e-4)
 
 
@@ -94,7 +96,8 @@ def test_estimate_with_pidbatch(tmp_path, capsys):
     lines = dict(line.split() for line in printed.splitlines()[1:5])
     # XOR: all of the 1 bit is synergy (test_batch checks this to 0.01 bits)
     assert float(lines["synergy"]) == pytest.approx(1.0, abs=0.05)
-    assert pd.read_csv(out).shape == (2000, 4)
+    assert "random_state: 0 (from --param)" in printed
+    assert pd.read_csv(out).shape == (2000, 6)
 
 
 @pytest.mark.parametrize(

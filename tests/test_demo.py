@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ATOMS
 
 from sklearn_pid import __main__ as cli
 from sklearn_pid import demo
@@ -25,22 +26,22 @@ ROWS = [
     ("DMIClassifier", "AND+XOR mixture"),
     ("DMIClassifier", "digits halves"),
 ]
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 
 
 @pytest.fixture(scope="module")
 def demo_run():
     """Run ``main(["demo"])`` once; return its exit status, stdout and table."""
     tables = []
+    original = demo.demo_table
 
-    def recording_demo_table(seed=0):
-        tables.append(demo.demo_table(seed=seed))
+    def recording_demo_table(seed=0, on_row=None):
+        tables.append(original(seed=seed, on_row=on_row))
         return tables[-1]
 
     out = io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out):
-        # The command line calls the name it imported from sklearn_pid.demo.
-        mp.setattr(cli, "demo_table", recording_demo_table)
+        # The command line imports sklearn_pid.demo when it runs the demo.
+        mp.setattr(demo, "demo_table", recording_demo_table)
         status = cli.main(["demo"])
     return status, out.getvalue(), tables[0]
 
@@ -58,9 +59,14 @@ def test_demo_prints_the_table(demo_run):
     assert (table["seconds"] > 0).all()
     assert set(table.attrs["warnings"]) == set(ROWS)
     assert demo.demo_notes() in output
+    # The rows, printed one by one as they were fitted, form the final table
+    # (unless a fit took 100 s or more: pandas would widen "seconds").
+    if (table["seconds"] < 100).all():
+        assert table.to_string(float_format=cli._number) in output
     for name, messages in table.attrs["warnings"].items():
         for message in messages:
-            assert f"Warning ({', '.join(name)}): {message}" in output
+            line = f"Warning ({', '.join(name)}): {cli._one_line(message)}\n"
+            assert output.count(line) == 1
 
 
 def test_demo_values(demo_run):
@@ -140,14 +146,14 @@ def test_demo_pidbatch_matches_the_binned_reference(demo_run):
 def test_demo_seed_is_passed_on(monkeypatch, capsys):
     seeds = []
 
-    def fake_demo_table(seed=0):
+    def fake_demo_table(seed=0, on_row=None):
         seeds.append(seed)
         table = pd.DataFrame({"redundancy": [0.0]}, index=["AND"])
         table.attrs["warnings"] = {("PIDCVX", "AND"): []}
         return table
 
-    monkeypatch.setattr(cli, "demo_table", fake_demo_table)
-    monkeypatch.setattr(cli, "demo_notes", lambda: "notes")
+    monkeypatch.setattr(demo, "demo_table", fake_demo_table)
+    monkeypatch.setattr(demo, "demo_notes", lambda: "notes")
     assert cli.main(["demo", "--seed", "3"]) == 0
     assert seeds == [3]
     assert "seed=3" in capsys.readouterr().out
