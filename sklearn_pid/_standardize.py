@@ -32,8 +32,8 @@ def power_of_two_scale(X):
         outside ``[2**-LIMIT, 2**LIMIT]`` (and not 0), else 1.
     """
     peak = np.max(np.abs(X), axis=0, initial=0.0)
+    extreme = (peak > 2.0**LIMIT) | ((peak > 0) & (peak < 2.0**-LIMIT))
     _, exponent = np.frexp(peak)
-    extreme = (peak > 0) & (np.abs(exponent) > LIMIT)
     return np.where(extreme, np.ldexp(1.0, exponent - 1), 1.0)
 
 

@@ -81,13 +81,13 @@ def encode_labels(y, classes=None, sample_weight=None):
     y_index : ndarray of int of shape (n_samples,)
     """
     if classes is None:
+        classes, y_index = _unique_labels(y)  # first: mixed types fail clearly
         if type_of_target(y) in ("continuous", "continuous-multioutput"):
             raise ValueError(
                 "y looks continuous, but this estimator needs class labels. Bin "
                 "y first (for example with sklearn.preprocessing.KBinsDiscretizer)."
             )
         check_classification_targets(y)
-        classes, y_index = _unique_labels(y)
         if classes.size < 2:
             raise ValueError(
                 f"y has only one class ({classes[:1].tolist()[0]!r}); at least 2 "

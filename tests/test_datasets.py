@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ATOMS
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Bunch
@@ -302,8 +303,7 @@ def test_gaussian_pointwise_identities_and_base():
     nats = gaussian_modalities_pointwise(X, y, n_classes=4, rho=0.3, base=np.e)
     bits = gaussian_modalities_pointwise(X, y, n_classes=4, rho=0.3)
     np.testing.assert_allclose(bits * np.log(2), nats)
-    atoms = ["redundancy", "unique_1", "unique_2", "synergy"]
-    np.testing.assert_allclose(nats[atoms].sum(axis=1), nats.i_joint, atol=1e-12)
+    np.testing.assert_allclose(nats[ATOMS].sum(axis=1), nats.i_joint, atol=1e-12)
     # With independent noise (rho=0) the views are independent given y, so
     # p(y|x1,x2) is proportional to p(y) exp(i_1 + i_2) (Bayes' rule).
     X0, y0 = make_gaussian_modalities(500, rho=0.0, random_state=2)

@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from helpers import ATOMS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "plot_pidbatch_gmm.py"
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 EXACT_MI = 0.9128222857744822
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ATOMS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "plot_lsmi_digits.py"
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

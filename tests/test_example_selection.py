@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ATOMS
 from scipy.stats import spearmanr
 from sklearn.metrics import mutual_info_score
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "plot_model_selection_digits.py"
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 MULTIMODAL = ["early fusion", "late fusion", "DMI"]
 UNIMODAL = ["top half only", "bottom half only"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

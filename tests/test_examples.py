@@ -25,11 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ATOMS
 from scipy import integrate, special
 
 ROOT = Path(__file__).resolve().parents[1]
 GMM_EXAMPLE = ROOT / "examples" / "plot_pidcvx_gmm.py"
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 #: Samples per angle in the quick tests: 50 x 50 Cartesian bins stay below the

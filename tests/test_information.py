@@ -2,8 +2,10 @@ import math
 
 import numpy as np
 import pytest
+from helpers import ATOMS
 
 from sklearn_pid._information import (
+    broja_atoms,
     co_information,
     conditional_mutual_information,
     entropy,
@@ -54,3 +56,43 @@ def test_pid_from_tables_identities(rng):
     total = v["redundancy"] + v["unique_1"] + v["unique_2"] + v["synergy"]
     assert total == pytest.approx(v["mi_joint"], abs=1e-12)
     assert v["synergy"] == pytest.approx(0, abs=1e-12)
+
+
+def test_broja_atoms_formulas_and_identities(rng):
+    i1, i2, i12, iq = rng.normal(size=(4, 6))
+    atoms = broja_atoms(i1, i2, i12, iq)
+    assert atoms.shape == (6, 4)
+    r, u1, u2, s = atoms.T
+    np.testing.assert_array_equal(r, i1 + i2 - iq)
+    np.testing.assert_array_equal(u1, iq - i2)
+    np.testing.assert_array_equal(u2, iq - i1)
+    np.testing.assert_array_equal(s, i12 - iq)
+    # r + u_m = i_m and the four add up to i12, up to rounding
+    np.testing.assert_allclose(r + u1, i1, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(r + u2, i2, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(atoms.sum(axis=1), i12, rtol=0, atol=1e-15)
+
+
+def test_broja_atoms_broadcast():
+    # per-state terms (3, 1), per-label terms (1, 2), a scalar: (3, 2, 4)
+    i1 = np.array([[0.1], [0.2], [0.3]])
+    i2 = np.array([[0.5, -0.5]])
+    atoms = broja_atoms(i1, i2, 1.0, 0.25)
+    assert atoms.shape == (3, 2, 4)
+    np.testing.assert_allclose(atoms[2, 1], [0.3 - 0.5 - 0.25, 0.75, -0.05, 0.75])
+
+
+def test_broja_atoms_average_to_pid_from_tables(rng):
+    """With q = p the anchored iq is the pointwise I(X1,X2;Y): the means of the
+    atoms under p are pid_from_tables(p, p) (no synergy)."""
+    p = rng.dirichlet(np.ones(3 * 3 * 2)).reshape(3, 3, 2)
+    prior = p.sum(axis=(0, 1))
+    p1, p2 = p.sum(axis=1, keepdims=True), p.sum(axis=0, keepdims=True)
+    i1 = np.log(p1 / p1.sum(axis=2, keepdims=True) / prior)
+    i2 = np.log(p2 / p2.sum(axis=2, keepdims=True) / prior)
+    i12 = np.log(p / p.sum(axis=2, keepdims=True) / prior)
+    atoms = broja_atoms(i1, i2, i12, i12)
+    means = np.einsum("abc,abcj->j", p, atoms) / np.log(2)
+    table = pid_from_tables(p, p)
+    expected = [table[atom] for atom in ATOMS]
+    np.testing.assert_allclose(means, expected, rtol=0, atol=1e-12)

@@ -12,12 +12,12 @@ this estimator) Pearson(r) 0.98-0.99 and MAE(r) 0.027-0.029 (K = 2),
 """
 
 import math
-import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from helpers import ATOMS
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
@@ -30,7 +30,6 @@ from sklearn_pid.datasets import (
     make_gaussian_modalities,
 )
 
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 TERMS = ["h_1", "h_2", "i_1", "i_2", "i_joint"]
 
 
@@ -275,12 +274,6 @@ def test_parallel_folds_give_the_same_numbers():
     serial = LSMIEstimator(**params).fit(X, y).transform(X_test)
     parallel = LSMIEstimator(n_jobs=2, **params).fit(X, y).transform(X_test)
     np.testing.assert_array_equal(serial, parallel)
-
-
-def test_fitted_estimator_pickles(small_fit):
-    est, _, _, X_test, _ = small_fit
-    again = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(again.transform(X_test), est.transform(X_test))
 
 
 def test_bad_input():

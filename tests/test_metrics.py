@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import ATOMS
 from sklearn.dummy import DummyClassifier
 from sklearn.model_selection import GridSearchCV
 from sklearn.tree import DecisionTreeClassifier
@@ -17,8 +18,6 @@ from sklearn_pid.metrics import (
     quantify_model,
     recommend_fusion,
 )
-
-ATOMS = ["redundancy", "unique_1", "unique_2", "synergy"]
 
 
 def _decomposition(r, u1, u2, s):

@@ -1,6 +1,7 @@
 """Scaling out: pickling, fit-time devices, parallel and distributed use.
 
-Every public estimator must pickle before and after ``fit``, keep no global
+Every public estimator must pickle before and after ``fit`` (the round trip
+of a fitted estimator is checked in tests/test_contract.py), keep no global
 state, and resolve its device at ``fit``, so that joblib's process backends
 (``loky``) and Dask workers can clone, fit and apply it. The Dask tests start a
 local cluster of two worker processes on the loopback interface.
@@ -24,121 +25,34 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from estimators import ESTIMATORS, NEURAL, make
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.validation import check_is_fitted
 
-from sklearn_pid import (
-    PIDCVX,
-    DMIClassifier,
-    EnsembleFusionClassifier,
-    JointFusionClassifier,
-    LSMIEstimator,
-    PIDBatch,
-)
-from sklearn_pid.nn import KNIFEDensity, MLPPosterior
-
 CUDA = torch.cuda.is_available()
 
 # PIDCVX on these few samples: valid estimates, but it warns of their bias.
 pytestmark = pytest.mark.filterwarnings("ignore:The plug-in bias:UserWarning")
 
-
-def _make_data(n, seed):
-    """Two classes; modality 1 is column 0, modality 2 columns 1-2."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    X = np.column_stack(
-        [y + rng.normal(size=n), y + rng.normal(size=n), rng.normal(size=n)]
-    )
-    return X, y
-
-
-X, Y = _make_data(160, 0)
-X_NEW, _ = _make_data(40, 1)  # rows the estimators were not fitted on
-
-# name -> (cheap estimator, output method compared after unpickling)
-ESTIMATORS = {
-    "PIDCVX": (
-        PIDCVX(modalities=1, discretizer="quantile", n_bins=2, random_state=0),
-        "transform",
-    ),
-    "LSMIEstimator": (
-        LSMIEstimator(
-            modalities=1, hidden_sizes=(8,), max_epochs=3, cv=2, random_state=0
-        ),
-        "transform",
-    ),
-    "DMIClassifier": (
-        DMIClassifier(
-            modalities=1,
-            hidden_sizes=(8,),
-            embedding_dim=4,
-            latent_dim=2,
-            head_hidden=8,
-            warmup_epochs=1,
-            decomposition_epochs=1,
-            finetune_epochs=1,
-            batch_size=32,
-            random_state=0,
-        ),
-        "transform",
-    ),
-    "JointFusionClassifier": (
-        JointFusionClassifier(
-            modalities=1,
-            hidden_sizes=(8,),
-            embedding_dim=4,
-            head_hidden=8,
-            max_epochs=2,
-            batch_size=32,
-            random_state=0,
-        ),
-        "predict_proba",
-    ),
-    "EnsembleFusionClassifier": (
-        EnsembleFusionClassifier(
-            modalities=1,
-            hidden_sizes=(8,),
-            embedding_dim=4,
-            max_epochs=2,
-            batch_size=32,
-            random_state=0,
-        ),
-        "predict_proba",
-    ),
-    "PIDBatch": (
-        PIDBatch(
-            modalities=1,
-            classifier_hidden_sizes=(8,),
-            classifier_max_epochs=3,
-            hidden_dim=8,
-            max_epochs=2,
-            batch_size=64,
-            random_state=0,
-        ),
-        "transform",
-    ),
-    "MLPPosterior": (
-        MLPPosterior(hidden_sizes=(8,), max_epochs=3, random_state=0),
-        "predict_proba",
-    ),
-    "KNIFEDensity": (
-        KNIFEDensity(n_kernels=2, max_epochs=3, random_state=0),
-        "score_samples",
-    ),
+# The estimators are the registry's (tests/estimators.py), fitted on the shared
+# ``data`` (conftest.py); the output compared for each:
+OUTPUT = {
+    "PIDCVX": "transform",
+    "LSMIEstimator": "transform",
+    "PIDBatch": "transform",
+    "DMIClassifier": "transform",
+    "JointFusionClassifier": "predict_proba",
+    "EnsembleFusionClassifier": "predict_proba",
+    "MLPPosterior": "predict_proba",
+    "KNIFEDensity": "score_samples",
 }
-NEURAL = [name for name in ESTIMATORS if name != "PIDCVX"]
-
-
-def _estimator(name):
-    return clone(ESTIMATORS[name][0])
 
 
 def _output(estimator, name, X):
-    return getattr(estimator, ESTIMATORS[name][1])(X)
+    return getattr(estimator, OUTPUT[name])(X)
 
 
 def _global_state():
@@ -151,49 +65,41 @@ def _global_state():
     )
 
 
-@pytest.fixture(scope="module")
-def fitted():
-    """Estimators fitted on (X, Y) by name, shared by the tests of this module."""
-    return {}
-
-
-def _fitted(fitted, name):
-    if name not in fitted:
-        fitted[name] = _estimator(name).fit(X, Y)
-    return fitted[name]
+def test_every_estimator_has_an_output():
+    assert OUTPUT.keys() == ESTIMATORS.keys()
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_pickle_round_trip(name, fitted):
-    estimator = _estimator(name)
+def test_unfitted_pickle_fits_the_same_model(name, data, fitted_estimator):
+    estimator = make(name)
     unfitted = pickle.loads(pickle.dumps(estimator))
     assert unfitted.get_params() == estimator.get_params()
     with pytest.raises(NotFittedError):
         check_is_fitted(unfitted)
+    # The unpickled unfitted copy, fitted after other fits in this process,
+    # gives the same model: nothing carries over between fits.
+    expected = _output(fitted_estimator(name), name, data.X_new)
+    assert_array_equal(
+        _output(unfitted.fit(data.X, data.y), name, data.X_new), expected
+    )
 
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_fit_leaves_the_global_state_alone(name, data):
     before = _global_state()
-    estimator.fit(X, Y)
+    make(name).fit(data.X, data.y)
     after = _global_state()
     assert torch.equal(after[0], before[0]), "fit changed torch's global RNG"
     assert after[1:3] == before[1:3], "fit changed torch's threads or dtype"
     assert_array_equal(after[3], before[3], err_msg="fit changed NumPy's global RNG")
 
-    expected = _output(estimator, name, X_NEW)
-    restored = pickle.loads(pickle.dumps(estimator))
-    assert_array_equal(_output(restored, name, X_NEW), expected)
-    assert_array_equal(_output(restored, name, X), _output(estimator, name, X))
-    # The unpickled unfitted copy, fitted after another fit in this process,
-    # gives the same model: nothing carries over between fits.
-    assert_array_equal(_output(unfitted.fit(X, Y), name, X_NEW), expected)
-    fitted[name] = estimator
-
 
 @pytest.mark.parametrize("name", [name for name in ESTIMATORS if name != "PIDBatch"])
-def test_output_is_row_wise(name, fitted):
+def test_output_is_row_wise(name, data, fitted_estimator):
     # What makes a chunked (map_blocks, ParallelPostFit) transform or predict
     # equal to the whole one. PIDBatch couples the rows of a batch: not row-wise.
-    estimator = _fitted(fitted, name)
-    X_all = np.vstack([X, X_NEW])
+    estimator = fitted_estimator(name)
+    X_all = np.vstack([data.X, data.X_new])
     chunks = [_output(estimator, name, rows) for rows in np.array_split(X_all, 4)]
     assert_allclose(
         np.concatenate(chunks), _output(estimator, name, X_all), rtol=1e-12, atol=1e-12
@@ -201,11 +107,11 @@ def test_output_is_row_wise(name, fitted):
 
 
 @pytest.mark.parametrize("name", NEURAL)
-def test_device_resolved_at_fit(name, fitted):
-    estimator = _estimator(name)
+def test_device_resolved_at_fit(name, fitted_estimator):
+    estimator = make(name)
     assert estimator.get_params()["device"] == "auto"
     assert not hasattr(estimator, "device_")
-    estimator = _fitted(fitted, name)
+    estimator = fitted_estimator(name)
     assert estimator.get_params()["device"] == "auto"
     assert clone(estimator).get_params()["device"] == "auto"
     assert estimator.device_ == ("cuda" if CUDA else "cpu")
@@ -213,13 +119,13 @@ def test_device_resolved_at_fit(name, fitted):
 
 @pytest.mark.skipif(CUDA, reason="checks the error raised without CUDA")
 @pytest.mark.parametrize("name", NEURAL)
-def test_cuda_checked_at_fit_not_at_construction(name):
+def test_cuda_checked_at_fit_not_at_construction(name, data):
     # A CUDA estimator can be built, cloned and pickled on a machine without a
     # GPU (e.g. a scheduler or client node); only its fit needs the device.
-    estimator = pickle.loads(pickle.dumps(_estimator(name).set_params(device="cuda")))
+    estimator = pickle.loads(pickle.dumps(make(name, device="cuda")))
     assert clone(estimator).get_params()["device"] == "cuda"
     with pytest.raises(ValueError, match="CUDA is not available"):
-        estimator.fit(X, Y)
+        estimator.fit(data.X, data.y)
 
 
 # A fitted CUDA model, unpickled in a process that sees no GPU, runs on the
@@ -240,11 +146,11 @@ np.save(sys.argv[2], getattr(estimator, sys.argv[3])(X))
 @pytest.mark.gpu
 @pytest.mark.skipif(not CUDA, reason="needs a CUDA device")
 @pytest.mark.parametrize("name", NEURAL)
-def test_cuda_fit_loads_on_cpu(name, tmp_path):
-    estimator = _estimator(name).set_params(device="cuda").fit(X, Y)
+def test_cuda_fit_loads_on_cpu(name, data, tmp_path):
+    estimator = make(name, device="cuda").fit(data.X, data.y)
     assert estimator.device_.startswith("cuda")
-    expected = _output(estimator, name, X_NEW)
-    np.save(tmp_path / "X.npy", X_NEW)
+    expected = _output(estimator, name, data.X_new)
+    np.save(tmp_path / "X.npy", data.X_new)
     subprocess.run(
         [
             sys.executable,
@@ -252,7 +158,7 @@ def test_cuda_fit_loads_on_cpu(name, tmp_path):
             _LOAD_ON_CPU,
             str(tmp_path / "X.npy"),
             str(tmp_path / "out.npy"),
-            ESTIMATORS[name][1],
+            OUTPUT[name],
         ],
         input=pickle.dumps(estimator),
         env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
@@ -269,27 +175,24 @@ def test_cuda_fit_loads_on_cpu(name, tmp_path):
 
 SEARCHES = {
     "LSMIEstimator": (
-        LSMIEstimator(modalities=1, hidden_sizes=(8,), cv=None, random_state=0),
+        make("LSMIEstimator", cv=None),
         {"max_epochs": [2, 5], "covariance_type": ["tied", "diag"]},
     ),
-    "PIDCVX": (
-        PIDCVX(modalities=1, discretizer="quantile", random_state=0),
-        {"n_bins": [2, 3], "alpha": [0.5, 1.0]},
-    ),
+    "PIDCVX": (make("PIDCVX"), {"n_bins": [2, 3], "alpha": [0.5, 1.0]}),
 }
 
 
-def _search(name, n_jobs):
+def _search(name, n_jobs, data):
     estimator, grid = SEARCHES[name]
-    return GridSearchCV(estimator, grid, cv=2, n_jobs=n_jobs).fit(X, Y)
+    return GridSearchCV(estimator, grid, cv=2, n_jobs=n_jobs).fit(data.X, data.y)
 
 
 @pytest.fixture(scope="module")
-def sequential_searches():
-    return {name: _search(name, n_jobs=1) for name in SEARCHES}
+def sequential_searches(data):
+    return {name: _search(name, 1, data) for name in SEARCHES}
 
 
-def _assert_same_search(search, reference):
+def _assert_same_search(search, reference, X_new):
     assert search.best_params_ == reference.best_params_
     for key in ("split0_test_score", "split1_test_score", "mean_test_score"):
         assert_array_equal(search.cv_results_[key], reference.cv_results_[key])
@@ -298,25 +201,25 @@ def _assert_same_search(search, reference):
     )
     name = type(reference.best_estimator_).__name__
     assert_array_equal(
-        search.best_estimator_.transform(X_NEW),
-        reference.best_estimator_.transform(X_NEW),
+        search.best_estimator_.transform(X_new),
+        reference.best_estimator_.transform(X_new),
         err_msg=name,
     )
 
 
 @pytest.mark.parametrize("name", list(SEARCHES))
-def test_grid_search_loky_matches_sequential(name, sequential_searches):
+def test_grid_search_loky_matches_sequential(name, data, sequential_searches):
     with joblib.parallel_backend("loky"):
-        search = _search(name, n_jobs=2)
-    _assert_same_search(search, sequential_searches[name])
+        search = _search(name, 2, data)
+    _assert_same_search(search, sequential_searches[name], data.X_new)
 
 
-def test_grid_search_threads_match_sequential(sequential_searches):
+def test_grid_search_threads_match_sequential(data, sequential_searches):
     # Threads of one process share torch's global generator: fits take turns
     # in their seeded blocks, so the numbers do not depend on the schedule.
     with joblib.parallel_backend("threading"):
-        search = _search("LSMIEstimator", n_jobs=2)
-    _assert_same_search(search, sequential_searches["LSMIEstimator"])
+        search = _search("LSMIEstimator", 2, data)
+    _assert_same_search(search, sequential_searches["LSMIEstimator"], data.X_new)
 
 
 # -- Dask ------------------------------------------------------------------------
@@ -339,16 +242,18 @@ def dask_client():
 
 
 @pytest.mark.parametrize("name", list(SEARCHES))
-def test_grid_search_dask_matches_sequential(name, sequential_searches, dask_client):
+def test_grid_search_dask_matches_sequential(
+    name, data, sequential_searches, dask_client
+):
     with joblib.parallel_backend("dask"):
-        search = _search(name, n_jobs=2)
-    _assert_same_search(search, sequential_searches[name])
+        search = _search(name, 2, data)
+    _assert_same_search(search, sequential_searches[name], data.X_new)
 
 
 @pytest.fixture(scope="module")
-def lsmi_and_large_X(fitted):
+def lsmi_and_large_X(data, fitted_estimator):
     """A fitted LSMIEstimator and rows to transform: fitting rows and new ones."""
-    return _fitted(fitted, "LSMIEstimator"), np.vstack([X, X_NEW])
+    return fitted_estimator("LSMIEstimator"), np.vstack([data.X, data.X_new])
 
 
 def test_dask_map_blocks_transform(lsmi_and_large_X, dask_client):
