@@ -23,10 +23,25 @@ _MODULES = {
     "broja_decomposition": "._tables",
 }
 
+#: Public submodules, also imported on first use (``sklearn_pid.cvx``).
+_SUBMODULES = (
+    "batch",
+    "cvx",
+    "datasets",
+    "demo",
+    "dmi",
+    "lsmi",
+    "metrics",
+    "nn",
+    "plotting",
+)
+
 __all__ = [*_MODULES, "__version__"]
 
 
 def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name not in _MODULES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(_MODULES[name], __name__), name)

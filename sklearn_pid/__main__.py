@@ -481,12 +481,14 @@ def _per_sample_table(estimator, X, y, frame, target, id_column):
 
 
 def _run_estimate(args):
+    from ._broja import SolverError  # imported when the command runs
+
     progress = _Progress(_wants_progress(args), permanent=args.verbose)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             status = _estimate(args, progress)
-        except (CommandError, ValueError, TypeError) as error:
+        except (CommandError, ValueError, TypeError, SolverError) as error:
             failure = str(error)
             if "Invalid modalities" in failure:
                 failure += f" ({TWO_MODALITIES})"
@@ -603,7 +605,7 @@ def _parser():
         "--seed",
         type=int,
         default=0,
-        help="seed of the data and the discretisers (default: 0)",
+        help="seed of the data and of every estimator (default: 0)",
     )
     demo.add_argument("--quiet", **quiet)
     demo.set_defaults(handler=_run_demo)

@@ -14,7 +14,6 @@ estimators, with ``score`` the held-out bound on ``I(X1,X2;Y)``.
 import math
 import numbers
 import string
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -27,6 +26,7 @@ from ._validation import (
     check_sample_weight,
     encode_labels,
     validate_modalities,
+    warn,
 )
 
 #: Column order of ``transform`` / ``interactions`` and index of ``decomposition_``.
@@ -180,17 +180,32 @@ class MultimodalEstimator(BaseEstimator):
         return self._validated_fit(X, y)
 
     def _validated_fit(self, X, y, sample_weight=None):
-        """Validate in one order, then call ``_fit``."""
+        """Validate in one order, then call ``_fit``.
+
+        A fit that fails leaves the estimator unfitted (``NotFittedError``),
+        never half of an old model and half of a new one.
+        """
+        self._forget_fit()
+        try:
+            return self._checked_fit(X, y, sample_weight)
+        except Exception:
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self):
+        for name in [n for n in vars(self) if n.endswith("_") and n[0] != "_"]:
+            delattr(self, name)
+
+    def _checked_fit(self, X, y, sample_weight):
         self._validate_params()
         if getattr(self, "base", None) == 1:
             raise ValueError("base must be different from 1.")
         for old, new in self._renamed_params.items():
             if _is_set(getattr(self, old)):
-                warnings.warn(
+                warn(
                     f"{old} was renamed to {new} in 0.1 and will be removed in "
                     f"0.3; set {new}={getattr(self, old)!r} instead.",
                     FutureWarning,
-                    stacklevel=3,
                 )
         self._check_params()
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=self._input_dtype)
@@ -402,6 +417,5 @@ class InformationEstimator(DecompositionMixin, MultimodalEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
-        if "random_state" in self.get_params(deep=False):
-            tags.non_deterministic = self.random_state is None
+        tags.non_deterministic = self.random_state is None
         return tags

@@ -23,13 +23,14 @@ residual marginal violation (each label's slice of ``q`` is rescaled to its
 row and column sums; the zero pattern is kept).
 """
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, sparse
 from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
+
+from ._validation import warn
 
 #: Exponential-cone solvers tried, in this order, after the chosen solver fails.
 FALLBACK_SOLVERS = ("CLARABEL", "ECOS", "SCS")
@@ -137,10 +138,8 @@ def solve_broja(p, solver="auto", solver_options=None, verbose=0):
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
         if errors:
-            warnings.warn(
-                f"The BROJA solver {errors[0]}; used {name!r} instead.",
-                RuntimeWarning,
-                stacklevel=3,
+            warn(
+                f"The BROJA solver {errors[0]}; used {name!r} instead.", RuntimeWarning
             )
         q = np.zeros_like(p)
         q[np.ix_(*keep)] = q_red * p.sum()

@@ -30,6 +30,9 @@ class ModalityDiscretizer:
         Bins per column for ``"uniform"`` and ``"quantile"``.
     n_clusters : int
         Clusters for ``"kmeans"``.
+    max_discrete : int
+        ``"auto"`` keeps whole numbers with at most this many distinct rows
+        as they are (``"discrete"``).
     pca_components : int or None
         PCA dimension before k-means (``None``: no PCA).
     bin_range : (float, float) or None
@@ -47,11 +50,19 @@ class ModalityDiscretizer:
     """
 
     def __init__(
-        self, method, n_bins, n_clusters, pca_components, bin_range, random_state
+        self,
+        method,
+        n_bins,
+        n_clusters,
+        max_discrete,
+        pca_components,
+        bin_range,
+        random_state,
     ):
         self.method = method
         self.n_bins = n_bins
         self.n_clusters = n_clusters
+        self.max_discrete = max_discrete
         self.pca_components = pca_components
         self.bin_range = bin_range
         self.random_state = random_state
@@ -116,9 +127,7 @@ class ModalityDiscretizer:
         if numeric is None:
             return "discrete"
         whole = np.all(numeric == np.round(numeric))
-        if whole and len(_rows_index(numeric).unique()) <= max(
-            self.n_bins, self.n_clusters
-        ):
+        if whole and len(_rows_index(numeric).unique()) <= self.max_discrete:
             return "discrete"
         return "quantile" if X.shape[1] == 1 else "kmeans"
 

@@ -5,14 +5,13 @@ Each table gets one extra row and column (index ``-1``) for states never seen
 in fit, so that new data can be looked up without a special case.
 """
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
 from ._base import ATOMS
 from ._broja import solve_broja
 from ._information import broja_atoms, pid_from_tables
+from ._validation import warn
 
 #: Solver tolerance: atoms in (-NEGATIVE_TOLERANCE, 0) are rounded to 0.
 NEGATIVE_TOLERANCE = 1e-7
@@ -75,11 +74,10 @@ def round_tolerance(values):
         if -NEGATIVE_TOLERANCE < v < 0:
             out[name] = 0.0
         elif v <= -NEGATIVE_TOLERANCE:
-            warnings.warn(
+            warn(
                 f"{name} = {v:.3g} is negative beyond the solver tolerance; this "
                 "indicates a solver failure. Please report it.",
                 RuntimeWarning,
-                stacklevel=3,
             )
     return out
 

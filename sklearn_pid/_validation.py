@@ -1,6 +1,8 @@
 """Input validation shared by every estimator."""
 
 import numbers
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -9,8 +11,27 @@ from sklearn.utils.validation import validate_data
 
 from ._modalities import resolve_modalities
 
+#: Folders whose frames a warning skips to reach the user's line.
+_INTERNAL = tuple(
+    os.path.dirname(module.__file__) + os.sep
+    for module in (sys.modules[__name__.rpartition(".")[0]], sys.modules["sklearn"])
+)
+
 #: Classes with fewer samples than this trigger a warning.
 MIN_CLASS_COUNT = 5
+
+
+def warn(message, category=UserWarning):
+    """``warnings.warn``, attributed to the first frame outside the package.
+
+    Frames of sklearn_pid and of scikit-learn (``fit_transform``,
+    ``GridSearchCV``) are skipped, so a warning points at the user's line
+    whatever the depth of the call.
+    """
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+        level, frame = level + 1, frame.f_back
+    warnings.warn(message, category, stacklevel=level)
 
 
 def validate_modalities(estimator, X, y="no_validation", *, reset, dtype="numeric"):
@@ -97,12 +118,11 @@ def encode_labels(y, classes=None, sample_weight=None):
         counts = np.bincount(y_index, weights=sample_weight)
         if counts.min() < MIN_CLASS_COUNT:
             rare = classes[counts < MIN_CLASS_COUNT].tolist()
-            warnings.warn(
+            warn(
                 f"Classes {rare} have fewer than {MIN_CLASS_COUNT} samples; the "
                 "estimate is valid but weak for them. Collect more samples of "
                 "them, or merge or drop them.",
                 UserWarning,
-                stacklevel=4,
             )
         return classes, y_index
     y_index = np.searchsorted(classes, y)

@@ -2,7 +2,6 @@
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,7 @@ from ._posteriors import (
     log_posteriors,
 )
 from ._standardize import Standardizer
-from ._validation import check_hidden_sizes
+from ._validation import check_hidden_sizes, warn
 from .nn._common import draw_seed
 
 
@@ -284,10 +283,9 @@ class PIDBatch(InformationEstimator):
     @property
     def prior_(self):
         """Deprecated alias of ``class_prior_``."""
-        warnings.warn(
+        warn(
             "prior_ was renamed to class_prior_ in 0.1 and will be removed in 0.3.",
             FutureWarning,
-            stacklevel=2,
         )
         return self.class_prior_
 

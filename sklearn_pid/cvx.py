@@ -2,7 +2,6 @@
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -11,12 +10,14 @@ from ._base import COMMON_CONSTRAINTS, InformationEstimator
 from ._broja import solve_broja
 from ._discretize import METHODS, ModalityDiscretizer
 from ._information import pid_from_tables
-from ._tables import (
+from ._tables import (  # broja_decomposition: its public path before 0.1
+    broja_decomposition,  # noqa: F401
     plugin_bias,
     pointwise_table,
     round_tolerance,
     smoothed_posterior,
 )
+from ._validation import warn
 
 #: Largest joint table |X1| x |X2| x |Y| that fit accepts.
 MAX_CELLS = 4_000_000
@@ -61,7 +62,8 @@ class PIDCVX(InformationEstimator):
         ``n_clusters`` clusters), a scikit-learn clusterer with ``predict`` or
         a transformer whose ``transform`` gives discrete codes, or ``"auto"``:
         ``"discrete"`` for non-numeric modalities and for whole numbers with
-        at most ``max(n_bins, n_clusters)`` states, else ``"quantile"`` for one
+        at most ``max(n_bins, n_clusters)`` states (10 and 20 where they are
+        ``"auto"``), else ``"quantile"`` for one
         column and ``"kmeans"`` for several. A pair gives one per modality.
         ``discretization_`` says what was used.
     n_bins : int or "auto", default="auto"
@@ -73,8 +75,10 @@ class PIDCVX(InformationEstimator):
         from the sample size ``N`` and the number of classes ``K_y``, so that
         the joint table has about :data:`SAMPLES_PER_CELL` samples per cell
         (the plug-in bias of ``I(X1,X2;Y)`` then stays about
-        ``K_y / (2 SAMPLES_PER_CELL K_y)`` nats, small against typical
-        informations): ``floor(sqrt(N / (5 K_y)))``, at least 2 and at most
+        ``(K_y - 1) / (2 SAMPLES_PER_CELL K_y)`` nats, small against typical
+        informations): ``floor(sqrt(N / (5 K_y)))``, with ``N`` the number of
+        rows (with ``sample_weight``, of rows of positive weight: the sizes
+        do not depend on the weights' scale), at least 2 and at most
         20 (7 states per modality for 569 samples and 2 classes, 5 for 1,797
         samples and 10 classes, 20 from 4,000 samples and 2 classes).
     pca_components : int or None, default=None
@@ -262,14 +266,13 @@ class PIDCVX(InformationEstimator):
         if self.plugin_bias_ > max(
             0.1 * values["mi_joint"], 0.01 * np.log(2) / np.log(self.base)
         ):
-            warnings.warn(
+            warn(
                 f"The plug-in bias of I(X1,X2;Y) is about {self.plugin_bias_:.3g} "
                 f"of the estimate {values['mi_joint']:.3g} ({shape[0]}x{shape[1]} "
                 f"states, {X1.shape[0]} samples): much of the decomposition, "
                 "synergy first, may be bias. Fewer states (n_bins, n_clusters) "
                 "or more samples shrink it.",
                 UserWarning,
-                stacklevel=4,
             )
         self.posterior_ = smoothed_posterior(counts, self.alpha)
         self.pointwise_ = pointwise_table(self.p_, self.q_)
@@ -297,15 +300,21 @@ class PIDCVX(InformationEstimator):
         specs = self.discretizer
         if not isinstance(specs, (tuple, list)):
             specs = (specs, specs)
-        states = auto_states(weights.sum(), self.classes_.size)
+        # rows, not total weight: "auto" does not depend on the weights' scale
+        states = auto_states(weights.size, self.classes_.size)
+        n_bins = None if self.n_bins == "auto" else self.n_bins
         n_clusters = states if self.n_clusters == "auto" else self.n_clusters
+        # whole numbers stay discrete up to the sizes that "auto" stands for
+        # (at least 10 and 20, as before it existed)
+        max_discrete = max(
+            n_bins or 10, 20 if self.n_clusters == "auto" else n_clusters
+        )
         self.discretizers_ = tuple(
             ModalityDiscretizer(
                 spec,
-                auto_bins(states, Xm.shape[1])
-                if self.n_bins == "auto"
-                else self.n_bins,
+                n_bins or auto_bins(states, Xm.shape[1]),
                 n_clusters,
+                max_discrete,
                 self.pca_components,
                 self.bin_range,
                 self.random_state,

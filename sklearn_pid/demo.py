@@ -165,7 +165,7 @@ def demo_table(seed=0, on_row=None):
     Parameters
     ----------
     seed : int, default=0
-        Seed of the generated data and of the discretisers.
+        Seed of the generated data and of every estimator.
     on_row : callable or None, default=None
         Called as ``on_row(name, row, messages)`` as soon as each row is
         fitted, in the order of :func:`demo_rows` (e.g. to show the rows of a

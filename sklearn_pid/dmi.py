@@ -11,7 +11,6 @@ encoders.
 
 import math
 import numbers
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -26,7 +25,7 @@ from ._base import (
     expected_atoms,
 )
 from ._standardize import Standardizer
-from ._validation import check_hidden_sizes
+from ._validation import check_hidden_sizes, warn
 from .nn._common import STAGES, draw_seed
 
 #: Default number of epochs of each DMI stage (the paper switched stages
@@ -543,13 +542,12 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
         if positive.sum() > 0:
             shares = positive / positive.sum()
         else:
-            warnings.warn(
+            warn(
                 "The model carries no information about y on the training "
                 "data; interaction_proportions_ is set to equal shares. Check "
                 "that it trained (more epochs, another lr) and that y depends "
                 "on X.",
                 UserWarning,
-                stacklevel=4,
             )
             shares = np.full(len(ATOMS), 1 / len(ATOMS))
         self.interaction_proportions_ = pd.Series(

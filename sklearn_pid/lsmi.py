@@ -1,7 +1,6 @@
 """LSMIEstimator: redundancy, uniqueness and synergy of every sample."""
 
 import numbers
-import warnings
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -19,7 +18,7 @@ from ._posteriors import (
     fit_posteriors,
     log_posteriors,
 )
-from ._validation import check_hidden_sizes
+from ._validation import check_hidden_sizes, warn
 from .nn._common import COVARIANCE_TYPES, draw_seed, progress_label
 
 #: Columns of ``interactions(..., return_terms=True)``.
@@ -357,14 +356,13 @@ class LSMIEstimator(InformationEstimator):
                 if hasattr(models[f"density_{m}"], "support_")
             ]
             if any(dropped):
-                warnings.warn(
+                warn(
                     f"Modality {m}: {max(dropped)} of its {support.size} columns "
                     "are constant in some training fold (rare values, e.g. "
                     "sparse pixels), so the fold densities model different "
                     f"columns and h_{m} is unreliable. Drop such columns, lower "
                     "cv, or treat h and the redundancy with care.",
                     UserWarning,
-                    stacklevel=5,
                 )
 
     # -- evaluation ----------------------------------------------------------

@@ -383,3 +383,31 @@ def test_deprecated_prior_attribute_warns(fitted_estimator):
     with pytest.warns(FutureWarning, match="prior_ was renamed to class_prior_"):
         prior = estimator.prior_
     assert_array_equal(prior, estimator.class_prior_)
+
+
+@pytest.mark.parametrize("name", DECOMPOSITION)
+def test_chunked_per_sample_methods_equal_unchunked(name, data, monkeypatch):
+    """Rows are handled in chunks of _chunk_size: the chunks must not show."""
+    estimator = make(name).fit(data.X, data.y)
+    if estimator._chunk_size is None:  # PIDBatch couples whole inputs
+        pytest.skip("no chunks: a sample's values depend on the others")
+    whole = _outputs(estimator, data)
+    monkeypatch.setattr(estimator, "_chunk_size", 7)
+    chunked = _outputs(estimator, data)
+    for key in whole:
+        if name == "DMIClassifier":
+            # chunks of 7 rows cut its inference batches differently: float64
+            # matrix products of another shape round the last bits (<= 1e-15
+            # measured); anything that mixed rows would differ far more
+            np.testing.assert_allclose(chunked[key], whole[key], rtol=0, atol=1e-14)
+        else:
+            np.testing.assert_array_equal(chunked[key], whole[key], err_msg=key)
+
+
+def _outputs(estimator, data):
+    return {
+        "transform": estimator.transform(data.X),
+        "interactions": estimator.interactions(data.X, data.y).to_numpy(),
+        "predict_proba": estimator.predict_proba(data.X),
+        "score": np.array(estimator.score(data.X, data.y)),
+    }

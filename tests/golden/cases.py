@@ -1,7 +1,8 @@
 """Reference cases of the bit-for-bit comparison test (tests/test_golden.py).
 
-``python -m tests.golden.cases`` rewrites ``values.npz`` (the default suite's
-small cases) and ``demo.csv`` (the full demo, slow). The stored files were made
+``python -m tests.golden.cases --overwrite`` rewrites ``values.npz`` (the
+default suite's small cases) and ``demo.csv`` (the full demo, slow): only for a
+deliberate change of the numbers, said so in the commit. The stored files were made
 from ``main`` at commit 1efc497, before the estimators were moved onto one base
 class; the test keeps every later refactoring honest: same ``random_state``,
 same numbers, bit for bit, on the CPU.
@@ -125,10 +126,13 @@ def compute():
 
 
 if __name__ == "__main__":
+    import sys
     import warnings
 
     from sklearn_pid.demo import demo_table
 
+    if sys.argv[1:] != ["--overwrite"]:
+        sys.exit("This rewrites the stored reference values; pass --overwrite.")
     warnings.simplefilter("ignore")
     np.savez(HERE / "values.npz", **compute())
     demo_table(seed=0).drop(columns="seconds").to_csv(
