@@ -90,6 +90,45 @@ DOCS = {
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.""",
+    "fusion_parameters": """$modalities
+    encoder_1, encoder_2 : torch.nn.Module class or None, default=None
+        Encoder of each modality, called as
+        ``encoder_m(n_in, embedding_dim, **encoder_m_kwargs)``; it must map a
+        float tensor ``(batch, n_in)`` to ``(batch, embedding_dim)``. ``None``
+        gives an MLP (:class:`~sklearn_pid.nn.MLP`) with
+        ``encoder_hidden_sizes``. A wrong signature or output size is an
+        error at ``fit``.
+        Pass the class, not an instance, and define it in an importable
+        module (not ``__main__``) so the fitted estimator pickles.
+    encoder_1_kwargs, encoder_2_kwargs : dict or None, default=None
+        Extra keyword arguments of the encoder classes.
+    encoder_hidden_sizes : tuple of int, default=(64,)
+        Hidden layers of the default MLP encoders.
+    embedding_dim : int, default=32
+        Size of each encoder's output ``Z_m``.""",
+    "fusion_training": """lr : float, default=3e-3
+        AdamW learning rate.
+    weight_decay : float, default=1e-4
+        AdamW weight decay.
+    batch_size : int, default=128
+        Training and prediction batch size.
+    $device
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the batch order and the latent samples:
+        the same seed gives the same model on CPU.
+    verbose : int, default=0
+        ``>= 1`` shows a progress bar per stage.
+    hidden_sizes : tuple of int, default="deprecated"
+        Deprecated name of ``encoder_hidden_sizes`` (FutureWarning).""",
+    "fusion_attributes": """net_ : FusionNet
+        The fitted skorch net; ``net_.history`` has one row per epoch with
+        its ``train_loss`` and ``stage``.
+    scaler_ : StandardScaler
+        Standardisation of the columns of both modalities.
+    device_ : str
+    n_epochs_ : int
+        Epochs trained in total.
+    $input_attributes""",
     "broja_references": """Bertschinger, Rauh, Olbrich, Jost, Ay. "Quantifying unique
     information." Entropy 16 (2014). Liang et al. "Quantifying & modeling
     multimodal interactions: an information decomposition framework." NeurIPS
@@ -143,8 +182,9 @@ class MultimodalEstimator(BaseEstimator):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.__doc__:
-            cls.__doc__ = string.Template(cls.__doc__).safe_substitute(DOCS)
+        for _ in range(2):  # entries may hold entries ($modalities in fusion_*)
+            if cls.__doc__:
+                cls.__doc__ = string.Template(cls.__doc__).safe_substitute(DOCS)
 
     def _store_params(self, arguments):
         """Set the constructor's arguments (``locals()``) as attributes."""

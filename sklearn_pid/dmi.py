@@ -133,57 +133,6 @@ class _FusionClassifier(ClassifierMixin, MultimodalEstimator):
     def _log_proba(self, X1, X2):
         return self._forward(X1, X2, "log_proba")
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
-
-
-_COMMON_PARAMS_DOC = """
-    $modalities
-    encoder_1, encoder_2 : torch.nn.Module class or None, default=None
-        Encoder of each modality, called as
-        ``encoder_m(n_in, embedding_dim, **encoder_m_kwargs)``; it must map a
-        float tensor ``(batch, n_in)`` to ``(batch, embedding_dim)``. ``None``
-        gives an MLP (:class:`~sklearn_pid.nn.MLP`) with
-        ``encoder_hidden_sizes``. A wrong signature or output size is an
-        error at ``fit``.
-        Pass the class, not an instance, and define it in an importable
-        module (not ``__main__``) so the fitted estimator pickles.
-    encoder_1_kwargs, encoder_2_kwargs : dict or None, default=None
-        Extra keyword arguments of the encoder classes.
-    encoder_hidden_sizes : tuple of int, default=(64,)
-        Hidden layers of the default MLP encoders.
-    embedding_dim : int, default=32
-        Size of each encoder's output ``Z_m``."""
-
-_TRAINING_PARAMS_DOC = """
-    lr : float, default=3e-3
-        AdamW learning rate.
-    weight_decay : float, default=1e-4
-        AdamW weight decay.
-    batch_size : int, default=128
-        Training and prediction batch size.
-    $device
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, the batch order and the latent samples:
-        the same seed gives the same model on CPU.
-    verbose : int, default=0
-        ``>= 1`` shows a progress bar per stage.
-    hidden_sizes : tuple of int, default="deprecated"
-        Deprecated name of ``encoder_hidden_sizes`` (FutureWarning)."""
-
-_COMMON_ATTRIBUTES_DOC = """
-    net_ : FusionNet
-        The fitted skorch net; ``net_.history`` has one row per epoch with
-        its ``train_loss`` and ``stage``.
-    scaler_ : StandardScaler
-        Standardisation of the columns of both modalities.
-    device_ : str
-    n_epochs_ : int
-        Epochs trained in total.
-    $input_attributes"""
-
 
 class JointFusionClassifier(_FusionClassifier):
     __doc__ = f"""Joint fusion baseline: concatenated embeddings, then an MLP.
@@ -194,14 +143,17 @@ class JointFusionClassifier(_FusionClassifier):
     :class:`DMIClassifier` with the same encoders and budget.
 
     Parameters
-    ----------{_COMMON_PARAMS_DOC}
+    ----------
+    $fusion_parameters
     head_hidden : int, default=64
         Hidden width of the fusion MLP.
     max_epochs : int, default={DEFAULT_MAX_EPOCHS}
-        Training epochs (DMIClassifier's three stages together).{_TRAINING_PARAMS_DOC}
+        Training epochs (DMIClassifier's three stages together).
+    $fusion_training
 
     Attributes
-    ----------{_COMMON_ATTRIBUTES_DOC}
+    ----------
+    $fusion_attributes
 
     See Also
     --------
@@ -263,12 +215,15 @@ class EnsembleFusionClassifier(_FusionClassifier):
     modalities: it cannot learn synergy.
 
     Parameters
-    ----------{_COMMON_PARAMS_DOC}
+    ----------
+    $fusion_parameters
     max_epochs : int, default={DEFAULT_MAX_EPOCHS}
-        Training epochs (DMIClassifier's three stages together).{_TRAINING_PARAMS_DOC}
+        Training epochs (DMIClassifier's three stages together).
+    $fusion_training
 
     Attributes
-    ----------{_COMMON_ATTRIBUTES_DOC}
+    ----------
+    $fusion_attributes
 
     See Also
     --------
@@ -372,7 +327,8 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
     posterior; the dataset-level means of well-fitted heads are not.
 
     Parameters
-    ----------{_COMMON_PARAMS_DOC}
+    ----------
+    $fusion_parameters
     latent_dim : int, default=8
         Dimension of each of ``R_m``, ``U_m`` and ``V_m``.
     head_hidden : int, default=64
@@ -406,10 +362,12 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
     finetune_epochs : int, default={DEFAULT_EPOCHS["finetune"]}
         Epochs of stage 3 (everything trains). Stages 2 and 3 together need
         at least one epoch.
-    $base{_TRAINING_PARAMS_DOC}
+    $base
+    $fusion_training
 
     Attributes
-    ----------{_COMMON_ATTRIBUTES_DOC}
+    ----------
+    $fusion_attributes
     decomposition_ : pandas.Series
         Means of ``transform`` over the training data, indexed
         ``redundancy, unique_1, unique_2, synergy``, in ``base``.
@@ -533,7 +491,7 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
         logs = self._forward(X1, X2, "part_log_probas")
         means = expected_atoms(self._atoms(logs), logs[4]).mean(axis=0)
         weights = np.exp(logs[4])
-        log_prior = np.log(np.maximum(self.class_prior_, np.finfo(float).tiny))
+        log_prior = np.log(self.class_prior_)
         values = dict(zip(ATOMS, means), mi_joint=means.sum())
         for m, log_m in ((1, logs[2]), (2, logs[3])):
             info = (weights * (log_m - log_prior)).sum(axis=1).mean()
@@ -572,7 +530,7 @@ class DMIClassifier(DecompositionMixin, _FusionClassifier):
         ndarray of shape (n_samples, n_classes, 4)
         """
         log_r1, log_r2, log_1, log_2, log_12 = logs
-        log_prior = np.log(np.maximum(self.class_prior_, np.finfo(float).tiny))
+        log_prior = np.log(self.class_prior_)
         redundancy = 0.5 * (log_r1 + log_r2) - log_prior
         unique_1 = log_1 - log_r1
         unique_2 = log_2 - log_r2
