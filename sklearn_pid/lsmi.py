@@ -100,11 +100,9 @@ class LSMIEstimator(InformationEstimator):
         Folds fitted in parallel by joblib (``None``: 1, ``-1``: all cores),
         in worker processes with ``cpu_count // n_jobs`` BLAS and OpenMP
         threads each. Each fold has its own seed, drawn before any fitting,
-        and the default networks train on one thread on the CPU, so the
-        numbers depend on ``n_jobs`` only through the Gaussian-mixture
-        initialisation of the default densities, which rounds differently on
-        fewer BLAS threads (about 1e-6 on the user guide's digits example).
-        On a single GPU, keep 1.
+        and the default networks (and their EM initialisation) run on one
+        thread on the CPU, so the numbers do not depend on ``n_jobs``. On a
+        single GPU, keep 1.
     adjust : {"none", "shift"}, default="none"
         ``"shift"`` adds the constant ``shift_`` to every redundancy and
         synergy and subtracts it from every uniqueness, as the authors' code

@@ -17,6 +17,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
+from threadpoolctl import threadpool_limits
 
 from .._standardize import power_of_two_scale
 from ._common import COVARIANCE_TYPES, draw_seed
@@ -279,7 +280,10 @@ def _mixture_init(Z, n_kernels, covariance_type, seed):
 
     k-means seeds the means; EM gives weights and covariances.
     scikit-learn's precision Cholesky factor ``U`` (upper triangular,
-    precision ``U U^T``) is ``L^T`` of :class:`KNIFE`.
+    precision ``U U^T``) is ``L^T`` of :class:`KNIFE`. EM runs on one BLAS
+    thread: its rounding then does not depend on the threads of the process
+    (the same numbers for any ``n_jobs`` of LSMIEstimator), and its small
+    matrix products are faster without thread synchronisation.
     """
     gmm = GaussianMixture(
         min(n_kernels, Z.shape[0]),
@@ -288,7 +292,7 @@ def _mixture_init(Z, n_kernels, covariance_type, seed):
         max_iter=EM_ITERATIONS,
         random_state=seed,
     )
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore", ConvergenceWarning)  # only an initialisation
         gmm.fit(Z)
     chol = gmm.precisions_cholesky_
