@@ -93,14 +93,7 @@ def make_bitwise(gate="and", n_samples=10000, *, one_hot=False, random_state=Non
 
 def boolean_weights(mixture):
     """The gate weights, summing to 1, of a mixture name or mapping."""
-    if isinstance(mixture, str):
-        if mixture not in BOOLEAN_MIXTURES:
-            raise ValueError(
-                f"Unknown boolean mixture {mixture!r}; choose one of "
-                f"{list(BOOLEAN_MIXTURES)} or give a mapping of gate weights."
-            )
-        mixture = BOOLEAN_MIXTURES[mixture]
-    return normalise_weights(mixture, BOOLEAN_GATES, "gates")
+    return normalise_weights(mixture, BOOLEAN_GATES, "gates", BOOLEAN_MIXTURES)
 
 
 def make_boolean_mixture(

@@ -21,8 +21,16 @@ def check_noise(noise):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
 
 
-def normalise_weights(weights, allowed, what):
-    """Validate a ``{name: weight}`` mapping and scale it to sum 1."""
+def normalise_weights(weights, allowed, what, named):
+    """Validate a ``{name: weight}`` mapping, or a key of ``named``, and
+    scale it to sum 1."""
+    if isinstance(weights, str):
+        if weights not in named:
+            raise ValueError(
+                f"Unknown mixture {weights!r}; choose one of {list(named)} or give "
+                f"a mapping of {what} weights."
+            )
+        weights = named[weights]
     if not hasattr(weights, "items"):
         raise ValueError(
             f"{what} must be a name or a mapping from {sorted(allowed)} to "

@@ -25,15 +25,10 @@ INTERACTION_MIXTURES = {
 
 def _type_probabilities(proportions):
     """Probability of each of :data:`INTERACTION_TYPES`, from a name or mapping."""
-    if isinstance(proportions, str):
-        if proportions not in INTERACTION_MIXTURES:
-            raise ValueError(
-                f"Unknown mixture {proportions!r}; choose one of "
-                f"{list(INTERACTION_MIXTURES)} or give a mapping of weights."
-            )
-        proportions = INTERACTION_MIXTURES[proportions]
     allowed = (*INTERACTION_TYPES, "uniqueness")
-    weights = normalise_weights(proportions, allowed, "interaction types")
+    weights = normalise_weights(
+        proportions, allowed, "interaction types", INTERACTION_MIXTURES
+    )
     split = weights.pop("uniqueness", 0.0)
     for name in ("unique_1", "unique_2"):
         weights[name] = weights.get(name, 0.0) + split / 2
