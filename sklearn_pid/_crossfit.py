@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, logsumexp
 from sklearn.model_selection import StratifiedKFold, check_cv
 
@@ -84,6 +85,60 @@ def move_to_prior(log_post, train_labels, log_prior):
     return log_softmax(
         log_post - np.log(counts / train_labels.size) + log_prior, axis=-1
     )
+
+
+#: Largest exponent that :func:`fit_temperature` considers.
+MAX_EXPONENT = 4.0
+
+
+def fit_temperature(log_post, y_index, log_prior):
+    """The exponent that makes held-out posteriors best calibrated.
+
+    Maximises the mean log-likelihood of ``p_t(y|x) ∝ p(y|x)^t p(y)^(1-t)``
+    over ``t`` in ``[0, MAX_EXPONENT]`` (temperature scaling, Guo et al.
+    2017, around the class prior): ``t = 0`` is the prior (the posterior
+    carries nothing that generalises), ``t < 1`` softens an overconfident
+    posterior, ``t > 1`` sharpens an underconfident one.
+
+    Parameters
+    ----------
+    log_post : ndarray of shape (n_samples, n_classes)
+        Held-out (out-of-fold) log-posteriors.
+    y_index : ndarray of int of shape (n_samples,)
+    log_prior : ndarray of shape (n_classes,)
+
+    Returns
+    -------
+    float
+    """
+    rows = np.arange(y_index.size)
+    lift = log_post - log_prior
+
+    def loss(t):
+        return -log_softmax(t * lift + log_prior, axis=1)[rows, y_index].mean()
+
+    result = minimize_scalar(
+        loss, bounds=(0.0, MAX_EXPONENT), method="bounded", options={"xatol": 1e-6}
+    )
+    # the bounded search never evaluates the end points: t = 0 when it wins
+    return 0.0 if loss(0.0) <= result.fun else float(result.x)
+
+
+def temper(log_post, exponents, log_prior):
+    """``log p_t(y|x)`` of each of a stack of log-posteriors.
+
+    Parameters
+    ----------
+    log_post : ndarray of shape (n_models, n_samples, n_classes)
+    exponents : ndarray of shape (n_models,)
+    log_prior : ndarray of shape (n_classes,)
+
+    Returns
+    -------
+    ndarray of the shape of ``log_post``
+    """
+    t = np.asarray(exponents, dtype=float)[:, None, None]
+    return log_softmax(t * (log_post - log_prior) + log_prior, axis=-1)
 
 
 def log_mean(logs, axis=0):

@@ -4,9 +4,11 @@ import math
 import numbers
 
 import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from ._base import COMMON_CONSTRAINTS, InformationEstimator
+from ._base import ATOMS, COMMON_CONSTRAINTS, MI_TERMS, InformationEstimator
 from ._broja import solve_broja
 from ._discretize import METHODS, ModalityDiscretizer
 from ._information import pid_from_tables
@@ -24,6 +26,9 @@ MAX_CELLS = 4_000_000
 
 #: Samples per cell of the joint table that the "auto" sizes aim at.
 SAMPLES_PER_CELL = 5
+
+#: Random halvings of the split-half bias correction.
+N_HALVINGS = 3
 
 
 def auto_states(n_samples, n_classes):
@@ -102,9 +107,18 @@ class PIDCVX(InformationEstimator):
         Pseudo-count of the smoothed posterior ``p(y | x1, x2)`` used by
         ``predict_proba``, ``transform`` and ``score``: each cell gets ``alpha``
         samples spread by a back-off ``p(y|x1) p(y|x2) / p(y)``.
+    bias_correction : {"split-half", "none"}, default="split-half"
+        Bias correction of ``decomposition_corrected_``. ``"split-half"``: the
+        plug-in bias of information estimates from a table of ``N`` samples
+        falls as ``1/N`` (Miller 1955; Treves & Panzeri 1995), so each
+        quantity is also computed on the two halves of
+        :data:`N_HALVINGS` random halvings of the samples (states kept) and
+        extrapolated to infinite samples: ``2 v(N) - mean v(N/2)`` (the
+        linear term of Strong et al., 1998). ``decomposition_`` stays the
+        plug-in estimate. ``"none"`` skips it (a faster fit).
     $base
     random_state : int, RandomState or None, default=None
-        Seed of k-means and PCA.
+        Seed of k-means, PCA and the halvings of ``bias_correction``.
     verbose : int, default=0
         ``>= 1`` prints the Newton solver's progress, one line per centring
         stage (large tables take minutes); ``> 1`` also the CVXPY solver log.
@@ -127,6 +141,15 @@ class PIDCVX(InformationEstimator):
         The discretisation used for ``"modality_1"`` and ``"modality_2"``.
     n_states_ : tuple of int
         Number of states of each modality.
+    decomposition_corrected_ : pandas.Series
+        The four atoms after ``bias_correction`` (index as
+        ``decomposition_``), in ``base``; they can be slightly negative where
+        the plug-in value is bias only. Absent with ``"none"``. For intervals
+        and p-values, see :mod:`sklearn_pid.inference`.
+    bias_ : pandas.Series
+        The estimated bias of the atoms and of ``mi_1``, ``mi_2``,
+        ``mi_joint`` (plug-in minus corrected), in ``base``. Absent with
+        ``"none"``.
     plugin_bias_ : float
         Rough estimate of the upward bias of the plug-in ``I(X1,X2;Y)``, in
         ``base`` (exact under independence, pessimistic when ``y`` is largely
@@ -189,9 +212,11 @@ class PIDCVX(InformationEstimator):
         "solver": [str],
         "solver_options": [None, dict],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
+        "bias_correction": [StrOptions({"split-half", "none"})],
         "verbose": ["verbose"],
     }
     _input_dtype = None
+    _nonnegative_atoms = True  # BROJA atoms (bootstrap bounds clipped at 0)
 
     def __init__(
         self,
@@ -205,6 +230,7 @@ class PIDCVX(InformationEstimator):
         solver="auto",
         solver_options=None,
         alpha=1.0,
+        bias_correction="split-half",
         base=2,
         random_state=None,
         verbose=0,
@@ -248,12 +274,8 @@ class PIDCVX(InformationEstimator):
         s1, s2 = self._fit_discretizers(X1, X2, weights)
         shape = (*map(len, (d.states_ for d in self.discretizers_)), self.classes_.size)
         self._check_size(shape)
-        counts = np.bincount(
-            np.ravel_multi_index((s1, s2, y_index), shape),
-            weights=weights,
-            minlength=math.prod(shape),
-        ).reshape(shape)
         self.n_states_ = shape[:2]
+        counts = self._counts(s1, s2, y_index, weights)
         self.p_ = counts / counts.sum()
         solution = solve_broja(self.p_, self.solver, self.solver_options, self.verbose)
         self.q_ = solution.q
@@ -262,6 +284,10 @@ class PIDCVX(InformationEstimator):
         self.marginal_violation_ = solution.marginal_violation
         self.n_iter_ = solution.n_iter
         values = round_tolerance(pid_from_tables(self.p_, self.q_, self.base))
+        # the fitting states, for sklearn_pid.inference's table resamples
+        self._fit_states = (s1, s2, y_index, weights)
+        if self.bias_correction == "split-half":
+            self._correct_bias(values)
         self.plugin_bias_ = plugin_bias(counts) / np.log(self.base)
         if self.plugin_bias_ > max(
             0.1 * values["mi_joint"], 0.01 * np.log(2) / np.log(self.base)
@@ -278,6 +304,47 @@ class PIDCVX(InformationEstimator):
         self.pointwise_ = pointwise_table(self.p_, self.q_)
         self.pointwise_ /= np.log(self.base)
         return values
+
+    def _counts(self, s1, s2, y_index, weights):
+        """The (weighted) count table of states and labels."""
+        shape = (*self.n_states_, self.classes_.size)
+        return np.bincount(
+            np.ravel_multi_index((s1, s2, y_index), shape),
+            weights=weights,
+            minlength=math.prod(shape),
+        ).reshape(shape)
+
+    def _table_values(self, s1, s2, y_index, weights=None):
+        """Atoms and informations of the table of these states and labels.
+
+        Returns
+        -------
+        ndarray of shape (7,)
+            :data:`ATOMS` then :data:`MI_TERMS`, in ``base``.
+        """
+        counts = self._counts(s1, s2, y_index, weights)
+        p = counts / counts.sum()
+        q = solve_broja(p, self.solver, self.solver_options).q
+        values = pid_from_tables(p, q, self.base)
+        return np.array([values[k] for k in ATOMS + MI_TERMS])
+
+    def _correct_bias(self, values):
+        """Set ``decomposition_corrected_`` and ``bias_`` (split-half)."""
+        s1, s2, y_index, weights = self._fit_states
+        rng = check_random_state(self.random_state)
+        halves = [
+            self._table_values(s1[rows], s2[rows], y_index[rows], weights[rows])
+            for _ in range(N_HALVINGS)
+            for rows in np.array_split(rng.permutation(y_index.size), 2)
+        ]
+        plugin = np.array([values[k] for k in ATOMS + MI_TERMS])
+        bias = pd.Series(
+            np.mean(halves, axis=0) - plugin, index=list(ATOMS + MI_TERMS), name="bias"
+        )
+        self.bias_ = bias
+        self.decomposition_corrected_ = pd.Series(
+            plugin[:4] - bias.to_numpy()[:4], index=list(ATOMS), name="pid_corrected"
+        )
 
     def _pointwise(self, X1, X2):
         s1, s2 = self._states(X1, X2)

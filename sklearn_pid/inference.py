@@ -1,0 +1,585 @@
+"""Confidence intervals, bias correction and significance of a decomposition.
+
+:func:`bootstrap` and :func:`permutation_test` work on any estimator of the
+package and on any scikit-learn estimator that sets ``decomposition_`` at
+``fit`` (and, optionally, ``mi_1_``, ``mi_2_``, ``mi_joint_``), after the
+model of :func:`scipy.stats.bootstrap` and :func:`scipy.stats.permutation_test`.
+Each picks the cheapest valid route for the estimator (see
+``docs/inference.md``):
+
+* **out-of-fold** (cross-fitted :class:`~sklearn_pid.LSMIEstimator` and
+  :class:`~sklearn_pid.PIDBatch`): the dataset values are means of per-sample
+  values evaluated by models that did not see the sample; the bootstrap
+  resamples those values and the permutation test permutes the labels within
+  folds against them. One fit in all.
+* **tables** (:class:`~sklearn_pid.PIDCVX`): the bootstrap refits on resampled
+  rows (the discretisation included); the permutation nulls are new count
+  tables of the fitted states, each solved exactly.
+* **refit** (any other estimator, or the neural ones with ``cv=None``): one
+  fit per resample.
+
+Resamples are drawn from ``random_state`` before anything runs, so the
+numbers do not depend on ``n_jobs`` or on the joblib backend (e.g. Dask).
+"""
+
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from ._base import ATOMS, MI_TERMS
+from ._validation import encode_labels, warn
+
+#: Every quantity the results report, in order.
+QUANTITIES = ATOMS + MI_TERMS
+
+#: Quantities that are non-negative whatever the estimator (informations).
+_NONNEGATIVE = set(MI_TERMS)
+
+#: The null of each quantity in each route; None: no valid null (p = NaN).
+NULLS = {
+    "tables": {
+        "redundancy": "labels permuted",
+        "unique_1": "labels permuted within the states of x2",
+        "unique_2": "labels permuted within the states of x1",
+        "synergy": "tables drawn from q*",
+        "mi_1": "labels permuted",
+        "mi_2": "labels permuted",
+        "mi_joint": "labels permuted",
+    },
+    "out-of-fold": {
+        "redundancy": "labels permuted within folds",
+        "mi_1": "labels permuted within folds",
+        "mi_2": "labels permuted within folds",
+        "mi_joint": "labels permuted within folds",
+    },
+    "refit": {
+        "redundancy": "labels permuted",
+        "mi_1": "labels permuted",
+        "mi_2": "labels permuted",
+        "mi_joint": "labels permuted",
+    },
+}
+
+#: Resamples per joblib task (a table solve or a mean is much cheaper than a
+#: task's overhead).
+_BATCH = {"tables": 16, "out-of-fold": 32, "refit": 1}
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval:
+    """Bounds of a confidence interval, one value per quantity.
+
+    Attributes
+    ----------
+    low, high : pandas.Series
+    """
+
+    low: pd.Series
+    high: pd.Series
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    """What :func:`bootstrap` returns; every value in the estimator's ``base``.
+
+    Attributes
+    ----------
+    estimate : pandas.Series
+        The estimator's values on all the data (index: the atoms, then
+        ``mi_1``, ``mi_2``, ``mi_joint`` where the estimator has them).
+    bias_corrected : pandas.Series
+        ``2 estimate - mean(bootstrap_distribution)`` (bootstrap bias
+        correction, Efron & Tibshirani 1993, §10) for the ``"tables"`` and
+        ``"refit"`` routes; ``estimate`` itself for ``"out-of-fold"``, whose
+        values are already held-out (cross-fitted) estimates.
+    standard_error : pandas.Series
+        Standard deviation of the bootstrap distribution.
+    confidence_interval : ConfidenceInterval
+        ``confidence_level`` intervals; see ``method``.
+    bootstrap_distribution : pandas.DataFrame of shape (n_resamples, n_quantities)
+    confidence_level : float
+    method : str
+        ``"basic"``: ``[2 estimate - q_high, 2 estimate - q_low]`` from the
+        quantiles of the bootstrap distribution, which corrects the bias
+        that the resamples reproduce; ``"percentile"``: ``[q_low, q_high]``.
+        Quantities that cannot be negative (informations, and BROJA atoms)
+        have their bounds raised to 0 where they fall below it.
+    route : str
+        ``"tables"``, ``"out-of-fold"`` or ``"refit"`` (module docstring).
+    """
+
+    estimate: pd.Series
+    bias_corrected: pd.Series
+    standard_error: pd.Series
+    confidence_interval: ConfidenceInterval
+    bootstrap_distribution: pd.DataFrame
+    confidence_level: float
+    method: str
+    route: str
+
+    def to_frame(self):
+        """One row per quantity: ``estimate, bias_corrected, standard_error,
+        low, high``.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return pd.DataFrame(
+            {
+                "estimate": self.estimate,
+                "bias_corrected": self.bias_corrected,
+                "standard_error": self.standard_error,
+                "low": self.confidence_interval.low,
+                "high": self.confidence_interval.high,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class PermutationTestResult:
+    """What :func:`permutation_test` returns.
+
+    Attributes
+    ----------
+    statistic : pandas.Series
+        The estimator's values on the data, in ``base``.
+    pvalue : pandas.Series
+        One-sided p-value of each quantity, ``(1 + #{null >= statistic}) /
+        (1 + n_resamples)``; NaN where the route has no valid null for it.
+    null : pandas.Series of str
+        The null hypothesis that each p-value tests (see ``docs/inference.md``);
+        ``"none"`` where the p-value is NaN.
+    null_distribution : pandas.DataFrame of shape (n_resamples, n_quantities)
+        The quantities under each null (NaN columns where there is none).
+    route : str
+    """
+
+    statistic: pd.Series
+    pvalue: pd.Series
+    null: pd.Series
+    null_distribution: pd.DataFrame
+    route: str
+
+    def to_frame(self):
+        """One row per quantity: ``statistic, pvalue, null``.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        return pd.DataFrame(
+            {"statistic": self.statistic, "pvalue": self.pvalue, "null": self.null}
+        )
+
+
+_COMMON = {
+    "estimator": "no_validation",  # checked by _fit_once
+    "X": ["array-like"],
+    "y": ["array-like"],
+    "n_resamples": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_jobs": [None, numbers.Integral],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+@validate_params(
+    {
+        **_COMMON,
+        "confidence_level": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "method": [StrOptions({"basic", "percentile"})],
+    },
+    prefer_skip_nested_validation=True,
+)
+def bootstrap(
+    estimator,
+    X,
+    y,
+    *,
+    n_resamples=200,
+    confidence_level=0.95,
+    method="basic",
+    n_jobs=None,
+    random_state=None,
+    verbose=0,
+):
+    """Bootstrap confidence intervals and bias correction of a decomposition.
+
+    The estimator is cloned and fitted on ``(X, y)`` (the estimate), then
+    on ``n_resamples`` resamples of the rows drawn with replacement within
+    each class (class counts fixed), or, for cross-fitted estimators, its
+    out-of-fold per-sample values are resampled (no refit; module docstring).
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted template (cloned); it must set ``decomposition_`` at fit.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    n_resamples : int, default=200
+        Bootstrap resamples. 200 is enough for standard errors and 95 %
+        intervals to about ±0.01 of their level; 1,000 for 99 % intervals.
+    confidence_level : float, default=0.95
+    method : {"basic", "percentile"}, default="basic"
+        Interval type (see :class:`BootstrapResult`).
+    n_jobs : int or None, default=None
+        Resamples run in parallel by joblib (``None``: 1, ``-1``: all cores;
+        inside ``joblib.parallel_config(backend="dask")`` on a Dask cluster).
+    random_state : int, RandomState or None, default=None
+        Draws the resamples and, for the refit route, the estimator's seed in
+        each resample (which adds the variability of its training).
+    verbose : int, default=0
+        ``>= 1`` shows a progress bar.
+
+    Returns
+    -------
+    BootstrapResult
+
+    Examples
+    --------
+    >>> from sklearn_pid import PIDCVX
+    >>> from sklearn_pid.datasets import make_bitwise
+    >>> from sklearn_pid.inference import bootstrap
+    >>> X, y = make_bitwise("xor", n_samples=400, noise=0.1, random_state=0)
+    >>> res = bootstrap(PIDCVX(discretizer="discrete"), X, y, n_resamples=50,
+    ...                 random_state=0)
+    >>> res.to_frame().loc["synergy", ["low", "high"]].round(1).tolist()
+    [0.5, 0.7]
+    """
+    fitted, y_index = _fit_once(estimator, X, y)
+    route = _route(fitted, estimator, X, y_index)
+    rng = check_random_state(random_state)
+    draws = [_resample_rows(y_index, rng) for _ in range(n_resamples)]
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_resamples)
+    values = _run(
+        route.bootstrap_values,
+        list(zip(draws, seeds)),
+        n_jobs,
+        verbose,
+        "bootstrap",
+        route.name,
+    )
+    return _bootstrap_result(
+        route.estimate, values, route, confidence_level, method, fitted
+    )
+
+
+@validate_params(_COMMON, prefer_skip_nested_validation=True)
+def permutation_test(
+    estimator,
+    X,
+    y,
+    *,
+    n_resamples=199,
+    n_jobs=None,
+    random_state=None,
+    verbose=0,
+):
+    """Permutation p-values of every quantity of a decomposition.
+
+    Each quantity is compared with its values under a null hypothesis that
+    is right for it (:data:`NULLS`; ``docs/inference.md`` says why):
+
+    * ``mi_1``, ``mi_2``, ``mi_joint``: labels permuted (within folds for
+      cross-fitted estimators), the null "y is independent of x1" (of x2, of
+      both) for ``mi_1`` (``mi_2``, ``mi_joint``);
+    * ``redundancy``: labels permuted; a small p-value says the redundancy
+      exceeds what it is when y carries no information;
+    * ``unique_1`` (``unique_2``): for :class:`~sklearn_pid.PIDCVX`, labels
+      permuted within the states of ``x2`` (``x1``), the null "y is
+      independent of x1 given x2", under which ``unique_1 = 0``;
+    * ``synergy``: for :class:`~sklearn_pid.PIDCVX`, tables drawn from the
+      fitted ``q_``, which has the observed ``p(x1, y)``, ``p(x2, y)`` and no
+      synergy (a parametric bootstrap of the null ``synergy = 0``).
+
+    Estimators without states (neural or unknown) get NaN for the
+    uniquenesses and the synergy: a permutation that keeps one modality's
+    relation to the labels while breaking the other's would need a refit of
+    every posterior per permutation.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted template (cloned); it must set ``decomposition_`` at fit.
+    X : array-like or DataFrame of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    n_resamples : int, default=199
+        Permutations (or null tables) per quantity. The smallest p-value is
+        ``1 / (1 + n_resamples)``: 199 gives p down to 0.005.
+    n_jobs, random_state, verbose
+        As in :func:`bootstrap`.
+
+    Returns
+    -------
+    PermutationTestResult
+
+    Examples
+    --------
+    >>> from sklearn_pid import PIDCVX
+    >>> from sklearn_pid.datasets import make_bitwise
+    >>> from sklearn_pid.inference import permutation_test
+    >>> X, y = make_bitwise("xor", n_samples=400, noise=0.1, random_state=0)
+    >>> res = permutation_test(PIDCVX(discretizer="discrete"), X, y,
+    ...                        n_resamples=99, random_state=0)
+    >>> res.pvalue[["synergy", "mi_1"]].round(2).tolist()
+    [0.01, 0.14]
+    """
+    fitted, y_index = _fit_once(estimator, X, y)
+    route = _route(fitted, estimator, X, y_index)
+    rng = check_random_state(random_state)
+    draws = [route.null_draw(rng) for _ in range(n_resamples)]
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_resamples)
+    null = _run(
+        route.null_values,
+        list(zip(draws, seeds)),
+        n_jobs,
+        verbose,
+        "permutation test",
+        route.name,
+    )
+    names = route.estimate.index
+    nulls = NULLS[route.name]
+    null = pd.DataFrame(null, columns=names)
+    for name in names:
+        if name not in nulls:
+            null[name] = np.nan
+    stat = route.estimate
+    # ties within rounding count as "at least as large" (scipy's convention)
+    slack = 1e-9 * np.maximum(1.0, np.abs(stat.to_numpy()))
+    exceed = (null.to_numpy() >= stat.to_numpy() - slack).sum(axis=0)
+    pvalue = pd.Series((1 + exceed) / (1 + n_resamples), index=names, name="pvalue")
+    pvalue[[n for n in names if n not in nulls]] = np.nan
+    return PermutationTestResult(
+        statistic=stat.rename("statistic"),
+        pvalue=pvalue,
+        null=pd.Series([nulls.get(n, "none") for n in names], index=names, name="null"),
+        null_distribution=null,
+        route=route.name,
+    )
+
+
+# ----------------------------------------------------------------- routes
+
+
+class _Refit:
+    """One fit per resample (any estimator)."""
+
+    name = "refit"
+
+    def __init__(self, fitted, template, X, y_index):
+        self.template = template
+        self.X = X
+        self.classes = fitted.classes_
+        self.y_index = y_index
+        self.estimate = _values(fitted)
+
+    def _fit(self, rows, labels, seed):
+        est = clone(self.template)
+        if "random_state" in est.get_params():
+            est.set_params(random_state=int(seed))
+        if "bias_correction" in est.get_params():
+            est.set_params(bias_correction="none")  # unused in a resample
+        X = self.X.iloc[rows] if hasattr(self.X, "iloc") else self.X[rows]
+        fitted = est.fit(X, self.classes[labels])
+        return _values(fitted).reindex(self.estimate.index).to_numpy()
+
+    def bootstrap_values(self, task):
+        rows, seed = task
+        return self._fit(rows, self.y_index[rows], seed)
+
+    def null_draw(self, rng):
+        return rng.permutation(self.y_index.size)
+
+    def null_values(self, task):
+        order, seed = task
+        return self._fit(np.arange(order.size), self.y_index[order], seed)
+
+
+class _Tables(_Refit):
+    """PIDCVX: refit for the bootstrap, count tables for the nulls."""
+
+    name = "tables"
+
+    def __init__(self, fitted, template, X, y_index):
+        super().__init__(fitted, template, X, y_index)
+        self.fitted = fitted
+        s1, s2, _, weights = fitted._fit_states
+        self.states = s1, s2
+        self.weights = weights
+        self.q = fitted.q_.ravel()
+        self.n = int(round(weights.sum()))
+
+    def null_draw(self, rng):
+        s1, s2 = self.states
+        y = self.y_index
+        return (
+            rng.permutation(y.size),
+            _permute_within(s2, y, rng),
+            _permute_within(s1, y, rng),
+            rng.multinomial(self.n, self.q / self.q.sum()),
+        )
+
+    def null_values(self, task):
+        (labels, within_2, within_1, counts), _ = task
+        s1, s2 = self.states
+        table = self.fitted._table_values
+        out = table(s1, s2, self.y_index[labels], self.weights)
+        out[1] = table(s1, s2, within_2, self.weights)[1]
+        out[2] = table(s1, s2, within_1, self.weights)[2]
+        shape = self.fitted.q_.shape
+        cells = np.unravel_index(np.flatnonzero(counts), shape)
+        drawn = table(*cells, counts[counts > 0].astype(float))
+        out[3] = drawn[3]
+        return out
+
+
+class _OutOfFold:
+    """Cross-fitted estimators: resample rows and permute labels against the
+    out-of-fold values (``statistic(rows, labels)``, given by the estimator)."""
+
+    name = "out-of-fold"
+
+    def __init__(self, fitted, statistic, folds, y_index):
+        self.statistic = statistic
+        self.folds = folds
+        self.y_index = y_index
+        self.estimate = _values(fitted)
+
+    def bootstrap_values(self, task):
+        rows, _ = task
+        return self.statistic(rows, self.y_index[rows])
+
+    def null_draw(self, rng):
+        return _permute_within(self.folds, self.y_index, rng)
+
+    def null_values(self, task):
+        labels, _ = task
+        return self.statistic(np.arange(labels.size), labels)
+
+
+def _route(fitted, template, X, y_index):
+    """The cheapest valid route for this fitted estimator."""
+    hook = getattr(fitted, "_out_of_fold_statistic", None)
+    if hook is not None:
+        statistic, folds = hook()
+        if statistic is not None:
+            return _OutOfFold(fitted, statistic, folds, y_index)
+    if hasattr(fitted, "_fit_states"):
+        return _Tables(fitted, template, X, y_index)
+    return _Refit(fitted, template, X, y_index)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _fit_once(estimator, X, y):
+    """Clone and fit the estimator on all the data; check what it reports."""
+    if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
+        raise TypeError(
+            "estimator must be a scikit-learn estimator (with fit and "
+            f"get_params); got {type(estimator).__name__}."
+        )
+    fitted = clone(estimator).fit(X, y)
+    if not isinstance(getattr(fitted, "decomposition_", None), pd.Series):
+        raise TypeError(
+            f"{type(estimator).__name__} sets no decomposition_ (a pandas "
+            "Series) at fit; bootstrap and permutation_test need one."
+        )
+    _, y_index = encode_labels(np.asarray(y), fitted.classes_)
+    return fitted, y_index
+
+
+def _values(fitted):
+    """The decomposition and, where set, ``mi_1_, mi_2_, mi_joint_``."""
+    values = fitted.decomposition_.astype(float).copy()
+    for name in MI_TERMS:
+        if hasattr(fitted, f"{name}_"):
+            values[name] = float(getattr(fitted, f"{name}_"))
+    values.name = "estimate"
+    return values
+
+
+def _resample_rows(y_index, rng):
+    """Rows drawn with replacement within each class (class counts kept)."""
+    rows = np.empty(y_index.size, dtype=np.int64)
+    for c in np.unique(y_index):
+        members = np.flatnonzero(y_index == c)
+        rows[members] = rng.choice(members, size=members.size)
+    return rows
+
+
+def _permute_within(groups, y_index, rng):
+    """The labels permuted within each group."""
+    out = y_index.copy()
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        out[members] = y_index[rng.permutation(members)]
+    return out
+
+
+def _run(function, tasks, n_jobs, verbose, what, route):
+    """``function`` over ``tasks`` in joblib batches, results in task order."""
+    size = _BATCH[route]
+    batches = [tasks[i : i + size] for i in range(0, len(tasks), size)]
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    results = parallel(delayed(_map)(function, batch) for batch in batches)
+    if verbose:
+        from tqdm.auto import tqdm
+
+        results = tqdm(results, total=len(batches), desc=f"{what} ({route}), batches")
+    return np.vstack([r for batch in results for r in batch])
+
+
+def _map(function, batch):
+    # the estimate's fit has warned the user once; resamples repeat it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return [function(task) for task in batch]
+
+
+def _bootstrap_result(estimate, values, route, level, method, fitted):
+    names = estimate.index
+    dist = pd.DataFrame(values, columns=names)
+    failed = dist.isna().any(axis=1)
+    if failed.any():
+        warn(
+            f"{int(failed.sum())} of {len(dist)} bootstrap resamples gave NaN; "
+            "they are left out of the intervals.",
+            RuntimeWarning,
+        )
+    mean = dist.mean()
+    alpha = (1 - level) / 2
+    q_low, q_high = dist.quantile(alpha), dist.quantile(1 - alpha)
+    if method == "basic":
+        low, high = 2 * estimate - q_high, 2 * estimate - q_low
+    else:
+        low, high = q_low, q_high
+    nonnegative = [
+        n
+        for n in names
+        if n in _NONNEGATIVE
+        or (n in ATOMS and getattr(fitted, "_nonnegative_atoms", 0))
+    ]
+    low[nonnegative] = low[nonnegative].clip(lower=0)
+    high[nonnegative] = high[nonnegative].clip(lower=0)
+    corrected = estimate if route.name == "out-of-fold" else 2 * estimate - mean
+    return BootstrapResult(
+        estimate=estimate,
+        bias_corrected=corrected.rename("bias_corrected"),
+        standard_error=dist.std(ddof=1).rename("standard_error"),
+        confidence_interval=ConfidenceInterval(
+            low=low.rename("low"), high=high.rename("high")
+        ),
+        bootstrap_distribution=dist,
+        confidence_level=float(level),
+        method=method,
+        route=route.name,
+    )
