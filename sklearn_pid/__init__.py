@@ -30,6 +30,7 @@ _SUBMODULES = (
     "datasets",
     "demo",
     "dmi",
+    "inference",
     "lsmi",
     "metrics",
     "nn",

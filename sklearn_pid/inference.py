@@ -42,28 +42,33 @@ QUANTITIES = ATOMS + MI_TERMS
 #: Quantities that are non-negative whatever the estimator (informations).
 _NONNEGATIVE = set(MI_TERMS)
 
-#: The null of each quantity in each route; None: no valid null (p = NaN).
+#: The null of each quantity in each route; absent: no valid null (p = NaN).
+#: R, U1 and U2 are functions of the pairwise marginals p(x1, y), p(x2, y)
+#: alone, so no resampling that keeps those marginals can set them to 0:
+#: the uniquenesses get no p-value, and the redundancy is tested against
+#: labels independent of both modalities, with at least the p-values of
+#: mi_1 and mi_2 (a redundancy needs both).
+_LABELS = "labels permuted"
+_REDUNDANCY = "labels permuted; at least the p-values of mi_1 and mi_2"
 NULLS = {
     "tables": {
-        "redundancy": "labels permuted",
-        "unique_1": "labels permuted within the states of x2",
-        "unique_2": "labels permuted within the states of x1",
+        "redundancy": _REDUNDANCY,
         "synergy": "tables drawn from q*",
-        "mi_1": "labels permuted",
-        "mi_2": "labels permuted",
-        "mi_joint": "labels permuted",
+        "mi_1": _LABELS,
+        "mi_2": _LABELS,
+        "mi_joint": _LABELS,
     },
     "out-of-fold": {
-        "redundancy": "labels permuted within folds",
-        "mi_1": "labels permuted within folds",
-        "mi_2": "labels permuted within folds",
-        "mi_joint": "labels permuted within folds",
+        "redundancy": _REDUNDANCY.replace(_LABELS, _LABELS + " within folds"),
+        "mi_1": _LABELS + " within folds",
+        "mi_2": _LABELS + " within folds",
+        "mi_joint": _LABELS + " within folds",
     },
     "refit": {
-        "redundancy": "labels permuted",
-        "mi_1": "labels permuted",
-        "mi_2": "labels permuted",
-        "mi_joint": "labels permuted",
+        "redundancy": _REDUNDANCY,
+        "mi_1": _LABELS,
+        "mi_2": _LABELS,
+        "mi_joint": _LABELS,
     },
 }
 
@@ -248,11 +253,18 @@ def bootstrap(
     >>> from sklearn_pid import PIDCVX
     >>> from sklearn_pid.datasets import make_bitwise
     >>> from sklearn_pid.inference import bootstrap
-    >>> X, y = make_bitwise("xor", n_samples=400, noise=0.1, random_state=0)
+    >>> X, y = make_bitwise("and", n_samples=400, random_state=0)
     >>> res = bootstrap(PIDCVX(discretizer="discrete"), X, y, n_resamples=50,
     ...                 random_state=0)
-    >>> res.to_frame().loc["synergy", ["low", "high"]].round(1).tolist()
-    [0.5, 0.7]
+    >>> res.to_frame()[["estimate", "low", "high"]].round(2)
+                estimate   low  high
+    redundancy      0.30  0.28  0.33
+    unique_1        0.00  0.00  0.00
+    unique_2        0.03  0.00  0.07
+    synergy         0.50  0.47  0.55
+    mi_1            0.30  0.25  0.33
+    mi_2            0.33  0.28  0.38
+    mi_joint        0.83  0.83  0.83
     """
     fitted, y_index = _fit_once(estimator, X, y)
     route = _route(fitted, estimator, X, y_index)
@@ -291,19 +303,22 @@ def permutation_test(
     * ``mi_1``, ``mi_2``, ``mi_joint``: labels permuted (within folds for
       cross-fitted estimators), the null "y is independent of x1" (of x2, of
       both) for ``mi_1`` (``mi_2``, ``mi_joint``);
-    * ``redundancy``: labels permuted; a small p-value says the redundancy
-      exceeds what it is when y carries no information;
-    * ``unique_1`` (``unique_2``): for :class:`~sklearn_pid.PIDCVX`, labels
-      permuted within the states of ``x2`` (``x1``), the null "y is
-      independent of x1 given x2", under which ``unique_1 = 0``;
+    * ``redundancy``: labels permuted, and the p-value is at least those of
+      ``mi_1`` and ``mi_2`` (a redundancy needs information in both
+      modalities); a small p-value says that both modalities inform about y
+      and the redundancy exceeds what independent labels give;
     * ``synergy``: for :class:`~sklearn_pid.PIDCVX`, tables drawn from the
       fitted ``q_``, which has the observed ``p(x1, y)``, ``p(x2, y)`` and no
-      synergy (a parametric bootstrap of the null ``synergy = 0``).
-
-    Estimators without states (neural or unknown) get NaN for the
-    uniquenesses and the synergy: a permutation that keeps one modality's
-    relation to the labels while breaking the other's would need a refit of
-    every posterior per permutation.
+      synergy (a parametric bootstrap of the null ``synergy = 0``); NaN for
+      the other estimators (their null would need the posteriors refitted
+      on every drawn data set);
+    * ``unique_1``, ``unique_2``: NaN. Like the redundancy they are
+      functions of ``p(x1, y)`` and ``p(x2, y)`` alone, so no resampling
+      that keeps those marginals sets them to 0, and the obvious stand-in
+      (labels permuted within the states of the other modality) tests
+      "y independent of x1 given x2", which is false wherever there is
+      synergy or noise in redundant copies, with ``unique_1 = 0``. Read
+      their bootstrap intervals instead.
 
     Parameters
     ----------
@@ -326,11 +341,18 @@ def permutation_test(
     >>> from sklearn_pid import PIDCVX
     >>> from sklearn_pid.datasets import make_bitwise
     >>> from sklearn_pid.inference import permutation_test
-    >>> X, y = make_bitwise("xor", n_samples=400, noise=0.1, random_state=0)
+    >>> X, y = make_bitwise("and", n_samples=400, random_state=0)
     >>> res = permutation_test(PIDCVX(discretizer="discrete"), X, y,
     ...                        n_resamples=99, random_state=0)
-    >>> res.pvalue[["synergy", "mi_1"]].round(2).tolist()
-    [0.01, 0.14]
+    >>> res.pvalue.round(2)
+    redundancy    0.01
+    unique_1       NaN
+    unique_2       NaN
+    synergy       0.01
+    mi_1          0.01
+    mi_2          0.01
+    mi_joint      0.01
+    Name: pvalue, dtype: float64
     """
     fitted, y_index = _fit_once(estimator, X, y)
     route = _route(fitted, estimator, X, y_index)
@@ -356,6 +378,8 @@ def permutation_test(
     slack = 1e-9 * np.maximum(1.0, np.abs(stat.to_numpy()))
     exceed = (null.to_numpy() >= stat.to_numpy() - slack).sum(axis=0)
     pvalue = pd.Series((1 + exceed) / (1 + n_resamples), index=names, name="pvalue")
+    if {"mi_1", "mi_2"} <= set(names):
+        pvalue["redundancy"] = pvalue[["redundancy", "mi_1", "mi_2"]].max()
     pvalue[[n for n in names if n not in nulls]] = np.nan
     return PermutationTestResult(
         statistic=stat.rename("statistic"),
@@ -418,22 +442,15 @@ class _Tables(_Refit):
         self.n = int(round(weights.sum()))
 
     def null_draw(self, rng):
-        s1, s2 = self.states
-        y = self.y_index
-        return (
-            rng.permutation(y.size),
-            _permute_within(s2, y, rng),
-            _permute_within(s1, y, rng),
-            rng.multinomial(self.n, self.q / self.q.sum()),
-        )
+        order = rng.permutation(self.y_index.size)
+        return order, rng.multinomial(self.n, self.q / self.q.sum())
 
     def null_values(self, task):
-        (labels, within_2, within_1, counts), _ = task
+        (order, counts), _ = task
         s1, s2 = self.states
         table = self.fitted._table_values
-        out = table(s1, s2, self.y_index[labels], self.weights)
-        out[1] = table(s1, s2, within_2, self.weights)[1]
-        out[2] = table(s1, s2, within_1, self.weights)[2]
+        out = table(s1, s2, self.y_index[order], self.weights)
+        out[1:3] = np.nan
         shape = self.fitted.q_.shape
         cells = np.unravel_index(np.flatnonzero(counts), shape)
         drawn = table(*cells, counts[counts > 0].astype(float))

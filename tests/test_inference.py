@@ -1,0 +1,328 @@
+"""sklearn_pid.inference: intervals, bias correction and p-values.
+
+The calibration tests (slow) measure what the intervals and p-values
+promise on cases with a known truth: coverage of 95 % intervals, the
+rejection rate at 0.05 under a true null, and power.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+
+from sklearn_pid import PIDCVX, LSMIEstimator, broja_decomposition
+from sklearn_pid.inference import (
+    NULLS,
+    QUANTITIES,
+    BootstrapResult,
+    PermutationTestResult,
+    bootstrap,
+    permutation_test,
+)
+
+ATOMS = list(QUANTITIES[:4])
+
+
+def _sample_table(p, n, rng):
+    """``n`` rows ``(x1, x2)`` and labels drawn from a table ``p[x1, x2, y]``."""
+    cells = rng.choice(p.size, size=n, p=p.ravel())
+    x1, x2, y = np.unravel_index(cells, p.shape)
+    return np.column_stack([x1, x2]), y
+
+
+def _noisy_gate(gate, n, seed, noise=0.1):
+    """Two random bits and ``gate(x1, x2)`` with a fraction ``noise`` flipped."""
+    rng = np.random.default_rng(seed)
+    X = rng.integers(0, 2, size=(n, 2))
+    y = {"xor": X[:, 0] ^ X[:, 1], "and": X[:, 0] & X[:, 1]}[gate]
+    return X, np.where(rng.random(n) < noise, 1 - y, y)
+
+
+def _discrete():
+    return PIDCVX(discretizer="discrete")
+
+
+class PlugIn(BaseEstimator):
+    """A foreign estimator: the BROJA decomposition of two discrete columns."""
+
+    def __init__(self, random_state=None):
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        X = np.asarray(X, dtype=int)
+        self.classes_, y = np.unique(y, return_inverse=True)
+        counts = np.zeros((X[:, 0].max() + 1, X[:, 1].max() + 1, self.classes_.size))
+        np.add.at(counts, (X[:, 0], X[:, 1], y), 1)
+        self.decomposition_ = broja_decomposition(counts)[ATOMS]
+        return self
+
+
+@pytest.fixture(scope="module")
+def xor():
+    return _noisy_gate("xor", 300, 0)
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_bootstrap_result(xor):
+    X, y = xor
+    res = bootstrap(_discrete(), X, y, n_resamples=30, random_state=0)
+    assert isinstance(res, BootstrapResult)
+    assert res.route == "tables"
+    frame = res.to_frame()
+    assert list(frame.index) == list(QUANTITIES)
+    assert list(frame.columns) == [
+        "estimate",
+        "bias_corrected",
+        "standard_error",
+        "low",
+        "high",
+    ]
+    assert res.bootstrap_distribution.shape == (30, 7)
+    est = _discrete().fit(X, y)
+    np.testing.assert_allclose(res.estimate[ATOMS], est.decomposition_, atol=1e-12)
+    assert res.estimate["mi_joint"] == pytest.approx(est.mi_joint_, abs=1e-12)
+    dist = res.bootstrap_distribution
+    np.testing.assert_allclose(
+        res.bias_corrected, 2 * res.estimate - dist.mean(), atol=1e-12
+    )
+    np.testing.assert_allclose(res.standard_error, dist.std(ddof=1), atol=1e-12)
+    # basic interval, clipped at 0 (BROJA atoms and informations)
+    high = (2 * res.estimate - dist.quantile(0.025)).clip(lower=0)
+    np.testing.assert_allclose(res.confidence_interval.high, high, atol=1e-12)
+    assert (frame.low <= frame.high).all() and (frame.low >= 0).all()
+
+
+def test_percentile_method(xor):
+    X, y = xor
+    res = bootstrap(
+        _discrete(), X, y, n_resamples=30, method="percentile", random_state=0
+    )
+    dist = res.bootstrap_distribution
+    np.testing.assert_allclose(
+        res.confidence_interval.low, dist.quantile(0.025).clip(lower=0), atol=1e-12
+    )
+
+
+def test_permutation_result(xor):
+    X, y = xor
+    res = permutation_test(_discrete(), X, y, n_resamples=19, random_state=0)
+    assert isinstance(res, PermutationTestResult)
+    assert list(res.to_frame().columns) == ["statistic", "pvalue", "null"]
+    assert res.null_distribution.shape == (19, 7)
+    assert res.null["synergy"] == NULLS["tables"]["synergy"]
+    # p-values on a grid of 1/20, at least 1/20
+    p = res.pvalue.dropna()
+    assert np.allclose(p * 20, np.round(p * 20))
+    assert p.min() >= 1 / 20
+
+
+def test_foreign_estimator_refits(xor):
+    """Any estimator with decomposition_: refit route, no null for U and S."""
+    X, y = xor
+    boot = bootstrap(PlugIn(), X, y, n_resamples=10, random_state=0)
+    assert boot.route == "refit"
+    assert list(boot.estimate.index) == ATOMS  # no mi_* attributes
+    perm = permutation_test(PlugIn(), X, y, n_resamples=9, random_state=0)
+    assert perm.pvalue[["unique_1", "unique_2", "synergy"]].isna().all()
+    assert (perm.null[["unique_1", "unique_2", "synergy"]] == "none").all()
+    assert perm.null_distribution[["synergy"]].isna().all().all()
+    assert perm.pvalue["redundancy"] > 0
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_same_numbers_for_any_n_jobs(xor, n_jobs):
+    X, y = xor
+    kwargs = {"n_resamples": 20, "random_state": 3}
+    ref_boot = bootstrap(_discrete(), X, y, **kwargs)
+    ref_perm = permutation_test(_discrete(), X, y, **kwargs)
+    boot = bootstrap(_discrete(), X, y, n_jobs=n_jobs, **kwargs)
+    perm = permutation_test(_discrete(), X, y, n_jobs=n_jobs, **kwargs)
+    pd.testing.assert_frame_equal(boot.to_frame(), ref_boot.to_frame())
+    pd.testing.assert_frame_equal(
+        boot.bootstrap_distribution, ref_boot.bootstrap_distribution
+    )
+    pd.testing.assert_frame_equal(perm.null_distribution, ref_perm.null_distribution)
+
+
+def test_random_state_changes_the_resamples(xor):
+    X, y = xor
+    a = bootstrap(_discrete(), X, y, n_resamples=10, random_state=0)
+    b = bootstrap(_discrete(), X, y, n_resamples=10, random_state=1)
+    assert not a.bootstrap_distribution.equals(b.bootstrap_distribution)
+
+
+def test_errors(xor):
+    X, y = xor
+    with pytest.raises(TypeError, match="with fit"):
+        bootstrap(BaseEstimator(), X, y)
+    from sklearn.linear_model import LogisticRegression
+
+    with pytest.raises(TypeError, match="decomposition_"):
+        permutation_test(LogisticRegression(), X, y, n_resamples=5)
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap(_discrete(), X, y, n_resamples=0)
+    with pytest.raises(ValueError, match="confidence_level"):
+        bootstrap(_discrete(), X, y, confidence_level=95)
+    with pytest.raises(ValueError, match="method"):
+        bootstrap(_discrete(), X, y, method="BCa")
+
+
+def test_the_estimate_is_not_refitted_in_place(xor):
+    X, y = xor
+    est = _discrete()
+    bootstrap(est, X, y, n_resamples=5, random_state=0)
+    assert not hasattr(est, "decomposition_")  # cloned, as cross_validate
+
+
+# ------------------------------------------------------------ nulls, power
+
+
+def test_power_synergy_of_xor_and_redundancy_of_copy():
+    """p < 0.01 at a few hundred samples for the atom that is there, and no
+    evidence for the ones that are not."""
+    X, y = _noisy_gate("xor", 300, 1)
+    res = permutation_test(_discrete(), X, y, n_resamples=199, random_state=0)
+    assert res.pvalue["synergy"] < 0.01
+    assert res.pvalue["mi_joint"] < 0.01
+    assert res.pvalue[["unique_1", "unique_2"]].isna().all()  # no clean null
+    assert res.pvalue["redundancy"] > 0.05  # x1, x2 alone: no information
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    flip = lambda: np.where(rng.random(300) < 0.1, 1 - y, y)  # noqa: E731
+    X = np.column_stack([flip(), flip()])
+    res = permutation_test(_discrete(), X, y, n_resamples=199, random_state=0)
+    assert res.pvalue["redundancy"] < 0.01
+    # (two conditionally independent noisy copies do have BROJA synergy)
+
+
+def test_synergy_null_tables_keep_the_pairwise_marginals(xor):
+    """The q* null has no synergy in expectation and the observed marginals."""
+    X, y = xor
+    est = _discrete().fit(X, y)
+    q = est.q_
+    for a, b in ((0, 1), (1, 0)):
+        np.testing.assert_allclose(q.sum(axis=a), est.p_.sum(axis=a), atol=1e-8)
+    assert broja_decomposition(q)["synergy"] == pytest.approx(0, abs=1e-6)
+
+
+def test_permute_within_groups():
+    """Labels permuted within folds keep each fold's label counts."""
+    from sklearn_pid.inference import _permute_within
+
+    rng = np.random.RandomState(0)
+    folds = rng.randint(0, 3, 200)
+    y = rng.randint(0, 2, 200)
+    perm = _permute_within(folds, y, rng)
+    assert not np.array_equal(perm, y)
+    for s in range(3):
+        assert np.bincount(perm[folds == s], minlength=2).tolist() == (
+            np.bincount(y[folds == s], minlength=2).tolist()
+        )
+
+
+# ------------------------------------------------------------ the estimators
+
+
+def test_pidcvx_split_half_correction_on_shuffled_labels():
+    """Labels independent of x (5 x 5 states, 400 samples): the plug-in
+    synergy is bias (0.02-0.06 bits); the split-half correction removes it on
+    average over 6 data sets."""
+    plugin, corrected = [], []
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        X = rng.integers(0, 5, size=(400, 2))
+        y = rng.integers(0, 2, 400)
+        est = PIDCVX(discretizer="discrete", random_state=0).fit(X, y)
+        plugin.append(est.decomposition_)
+        corrected.append(est.decomposition_corrected_)
+        np.testing.assert_allclose(
+            est.decomposition_corrected_, est.decomposition_ - est.bias_[ATOMS]
+        )
+    plugin, corrected = pd.DataFrame(plugin), pd.DataFrame(corrected)
+    assert plugin.synergy.mean() > 0.02
+    assert abs(corrected.synergy.mean()) < 0.4 * plugin.synergy.mean()
+    assert corrected.abs().mean().max() < 0.02
+    none = PIDCVX(discretizer="discrete", bias_correction="none").fit(X, y)
+    assert not hasattr(none, "decomposition_corrected_")
+    pd.testing.assert_series_equal(none.decomposition_, est.decomposition_)
+
+
+def test_lsmi_out_of_fold_route():
+    """Cross-fitted LSMI: no refit; the statistic at the true labels is the
+    fitted decomposition, and the nulls of U and S are NaN."""
+    X, y = _noisy_gate("and", 300, 0)
+    lsmi = LSMIEstimator(cv=2, max_epochs=5, random_state=0)
+    boot = bootstrap(lsmi, X, y, n_resamples=20, random_state=0, n_jobs=2)
+    assert boot.route == "out-of-fold"
+    est = lsmi.fit(X, y)
+    np.testing.assert_allclose(boot.estimate[ATOMS], est.decomposition_)
+    statistic, folds = est._out_of_fold_statistic()
+    np.testing.assert_allclose(
+        statistic(np.arange(y.size), y)[:4], est.decomposition_, atol=1e-12
+    )
+    assert np.bincount(folds).tolist() == [150, 150]
+    np.testing.assert_array_equal(boot.bias_corrected, boot.estimate)
+    perm = permutation_test(lsmi, X, y, n_resamples=19, random_state=0)
+    assert perm.pvalue[["unique_1", "unique_2", "synergy"]].isna().all()
+    assert perm.pvalue["mi_joint"] == pytest.approx(1 / 20)
+
+
+def test_lsmi_calibration_zeroes_noise_labels():
+    """On labels independent of x the tempered posteriors fall back to the
+    prior (exponent 0), so the informations are 0, not negative."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = rng.integers(0, 2, 300)
+    est = LSMIEstimator(modalities=2, cv=3, max_epochs=30, random_state=0).fit(X, y)
+    raw = LSMIEstimator(
+        modalities=2, cv=3, max_epochs=30, calibration="none", random_state=0
+    ).fit(X, y)
+    assert raw.mi_joint_ < 0  # held-out posteriors that overfit
+    assert abs(est.mi_joint_) < 0.01 and est.mi_joint_ > raw.mi_joint_
+    assert (est.temperatures_ < 1).all()
+    assert est.decomposition_.abs().max() < 0.02
+    np.testing.assert_array_equal(raw.temperatures_, np.ones(3))
+
+
+# ------------------------------------------------------------- calibration
+
+
+@pytest.mark.slow
+def test_pidcvx_coverage_on_discrete_tables():
+    """95 % intervals cover the exact decomposition of the table in >= 88 % of
+    120 replicates (300 samples of a 3 x 3 x 2 table each)."""
+    rng = np.random.default_rng(0)
+    p = rng.dirichlet(np.full(18, 0.7)).reshape(3, 3, 2)
+    truth = broja_decomposition(p)[list(QUANTITIES)]
+    hits = []
+    for r in range(120):
+        X, y = _sample_table(p, 300, rng)
+        res = bootstrap(_discrete(), X, y, n_resamples=100, random_state=r, n_jobs=2)
+        ci = res.confidence_interval
+        hits.append((ci.low - 1e-9 <= truth) & (truth <= ci.high + 1e-9))
+    coverage = pd.DataFrame(hits).mean()
+    print("coverage of 95 % intervals:", coverage.round(3).to_dict())
+    assert (coverage >= 0.88).all(), coverage
+
+
+@pytest.mark.slow
+def test_pidcvx_false_positive_rate_on_independent_labels():
+    """Labels independent of both modalities: the informations' p-values
+    reject at 0.05 in 1-10 % of 120 replicates (uniform p-values: 5 %); the
+    redundancy's and synergy's in at most 10 % (often exactly 0 under this
+    null, they have tied, conservative p-values)."""
+    rng = np.random.default_rng(1)
+    p = np.einsum(
+        "ij,k->ijk", rng.dirichlet(np.ones(9)).reshape(3, 3), np.array([0.6, 0.4])
+    )
+    rejected = []
+    for r in range(120):
+        X, y = _sample_table(p, 300, rng)
+        res = permutation_test(_discrete(), X, y, n_resamples=99, random_state=r)
+        rejected.append(res.pvalue <= 0.05)
+    rate = pd.DataFrame(rejected).mean()
+    print("rejection rate at 0.05:", rate.round(3).to_dict())
+    assert (rate.dropna() <= 0.10).all(), rate
+    assert (rate[["mi_1", "mi_2", "mi_joint"]] >= 0.01).all(), rate
