@@ -42,10 +42,11 @@ class CommandError(Exception):
     """A user error of the command line: printed, exit status 2."""
 
 
-def _number(value):
-    """``value`` with 4 decimals; a value that rounds to 0 is ``0.0000``."""
-    text = f"{value:.4f}"
-    return "0.0000" if float(text) == 0 else text
+def _number(value, decimals=4):
+    """``value`` with 4 (``decimals``) decimals; a value that rounds to 0 is
+    ``0.0000`` (never ``-0.0000``)."""
+    text = f"{value:.{decimals}f}"
+    return f"{0:.{decimals}f}" if float(text) == 0 else text
 
 
 def _one_line(message):
@@ -133,6 +134,41 @@ class _DemoPrinter:
         self.stream.flush()
 
 
+def _interval_text(table, level):
+    """The demo's intervals of the atoms, ``[low, high]`` with 3 decimals, one
+    line per row that has them; None if none has.
+
+    Laid out apart from the table, which they would make too wide to read.
+    """
+    bounds = [f"{atom} {end}" for atom in ATOM_NAMES for end in ("low", "high")]
+    if not set(bounds) <= set(table.columns):
+        return None
+    shown = table[bounds].dropna()
+    if shown.empty:
+        return None
+    cells = {
+        atom: [
+            f"[{_number(low, 3)}, {_number(high, 3)}]"
+            for low, high in zip(shown[f"{atom} low"], shown[f"{atom} high"])
+        ]
+        for atom in ATOM_NAMES
+    }
+    widths = {atom: max(len(atom), *map(len, cells[atom])) for atom in ATOM_NAMES}
+    names = [(str(method), str(dataset)) for method, dataset in shown.index]
+    index = [max(len(name[k]) for name in names) for k in (0, 1)]
+    lines = [
+        f"{100 * level:g} % bootstrap intervals [low, high] of the atoms, in bits:",
+        " " * (sum(index) + 1)
+        + "".join(f"  {atom:>{widths[atom]}}" for atom in ATOM_NAMES),
+    ]
+    for k, (method, dataset) in enumerate(names):
+        lines.append(
+            f"{method:<{index[0]}} {dataset:<{index[1]}}"
+            + "".join(f"  {cells[a][k]:>{widths[a]}}" for a in ATOM_NAMES)
+        )
+    return "\n".join(lines)
+
+
 def _run_demo(args):
     from . import demo  # scikit-learn and the estimators: only when it runs
 
@@ -146,7 +182,11 @@ def _run_demo(args):
     def fitting(k):
         if k < len(rows):
             method, dataset = rows[k]
-            progress.show(f"fitting {method} on {dataset} ({k + 1}/{len(rows)}) ...")
+            n_resamples = demo.DEMO_INTERVALS.get(rows[k])
+            then = f" + {n_resamples} bootstrap resamples" if n_resamples else ""
+            progress.show(
+                f"fitting {method} on {dataset}{then} ({k + 1}/{len(rows)}) ..."
+            )
 
     def on_row(name, row, messages):
         progress.clear()
@@ -159,6 +199,10 @@ def _run_demo(args):
     finally:
         progress.clear()
     print()
+    intervals = _interval_text(table, demo.CONFIDENCE_LEVEL)
+    if intervals:
+        print(intervals)
+        print()
     print(demo.demo_notes())
     for name, messages in table.attrs["warnings"].items():
         for message in dict.fromkeys(map(_one_line, messages)):
@@ -343,20 +387,20 @@ def _read_table(path):
     return frame, described
 
 
-def _check_output(path):
+def _check_output(path, option="--output"):
     """Fail now, before any fit, if the values could not be written to ``path``."""
     path = Path(path)
     if path.is_dir():
-        raise CommandError(f"--output {path} is a directory")
+        raise CommandError(f"{option} {path} is a directory")
     if path.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
         raise CommandError(
-            f"--output {path}: the file name must end in .csv, .parquet or .pq"
+            f"{option} {path}: the file name must end in .csv, .parquet or .pq"
         )
     folder = path.parent
     if not folder.is_dir():
-        raise CommandError(f"--output {path}: no such folder: {folder}")
+        raise CommandError(f"{option} {path}: no such folder: {folder}")
     if not os.access(path if path.exists() else folder, os.W_OK):
-        raise CommandError(f"--output {path}: permission denied")
+        raise CommandError(f"{option} {path}: permission denied")
     if _is_parquet(path) and not any(
         importlib.util.find_spec(engine) for engine in ("pyarrow", "fastparquet")
     ):
@@ -480,6 +524,177 @@ def _per_sample_table(estimator, X, y, frame, target, id_column):
     )
 
 
+#: Quantities of ``--summary`` and of the inference table, in order.
+QUANTITIES = (*ATOM_NAMES, "mi_1", "mi_2", "mi_joint")
+
+#: Confidence level of the ``--bootstrap`` intervals.
+CONFIDENCE_LEVEL = 0.95
+
+
+def _resample_count(option):
+    """The argparse type of ``option`` (``--bootstrap``, ``--permutations``)."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if value < 1:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of resamples >= 1, got {text!r}"
+            )
+        return value
+
+    parse.__name__ = option  # argparse names the type in some messages
+    return parse
+
+
+def _n_jobs(text):
+    """The argparse type of ``--n-jobs``: a whole number other than 0 (as
+    joblib's: -1 is all cores, -2 all but one, ...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of jobs (1, 2, ...; -1: all cores), got {text!r}"
+        )
+    return value
+
+
+def _pvalue(value):
+    """A p-value with 4 decimals; NaN (no valid null) as ``-``."""
+    return "-" if math.isnan(value) else f"{value:.4f}"
+
+
+def _point_values(estimator):
+    """The decomposition, then ``mi_1, mi_2, mi_joint`` where the estimator has
+    them: the ``--summary`` table without inference (one column, estimate)."""
+    values = estimator.decomposition_.astype(float).rename("estimate")
+    for name in QUANTITIES[len(ATOM_NAMES) :]:
+        if hasattr(estimator, f"{name}_"):
+            values[name] = float(getattr(estimator, f"{name}_"))
+    return values.to_frame()
+
+
+def _grouped(names_by_null):
+    """``["a, b: labels permuted", "c: ..."]``: quantities grouped by null."""
+    groups = {}
+    for name, null in names_by_null.items():
+        groups.setdefault(null, []).append(name)
+    return [f"{', '.join(names)}: {null}" for null, names in groups.items()]
+
+
+def _inference(args, estimator, X, y, progress):
+    """Run ``--bootstrap`` and ``--permutations`` on a copy of ``estimator``.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        One row per quantity: ``estimate``, then with ``--bootstrap``
+        ``bias_corrected, standard_error, low, high``, with ``--permutations``
+        ``pvalue, null``.
+    notes : list of str
+        The lines printed under the table: what each procedure did (the null
+        of each p-value) and how long it took.
+    """
+    import pandas as pd  # imported when a command runs
+    from sklearn.base import clone
+
+    from . import inference  # only when asked: --help stays fast
+
+    template = clone(estimator)
+    if "verbose" in template.get_params():
+        template.set_params(verbose=0)  # one progress bar, not one per refit
+    options = {
+        "n_jobs": args.n_jobs,
+        "random_state": args.seed,
+        "verbose": int(progress.enabled),
+    }
+    name = type(estimator).__name__
+    frame, notes = None, []
+    if args.bootstrap:
+        progress.show(f"bootstrap: a fit, then {args.bootstrap} resamples ...")
+        start = time.perf_counter()
+        result = inference.bootstrap(
+            template,
+            X,
+            y,
+            n_resamples=args.bootstrap,
+            confidence_level=CONFIDENCE_LEVEL,
+            **options,
+        )
+        seconds = time.perf_counter() - start
+        frame = result.to_frame()
+        if result.route == "out-of-fold":
+            how = "the out-of-fold per-sample values resampled, no refit"
+            corrected = "the estimate itself (out-of-fold values are held out)"
+        else:
+            how = f"{name} refitted on each"
+            corrected = "2 x estimate - mean of the resamples"
+        notes += [
+            f"bootstrap: {100 * result.confidence_level:g} % {result.method} "
+            f"intervals from {args.bootstrap} resamples of the rows within each "
+            f"class, {how} (seed {args.seed}, {seconds:.1f} s)",
+            f"bias-corrected: {corrected}",
+        ]
+    if args.permutations:
+        progress.show(f"permutation test: a fit, then {args.permutations} nulls ...")
+        start = time.perf_counter()
+        result = inference.permutation_test(
+            template, X, y, n_resamples=args.permutations, **options
+        )
+        seconds = time.perf_counter() - start
+        tested = result.to_frame()
+        if frame is None:
+            frame = tested[["statistic"]].rename(columns={"statistic": "estimate"})
+        frame = frame.join(tested[["pvalue", "null"]])
+        nulls = {
+            q: ("no valid null for this estimator (-)" if math.isnan(p) else null)
+            for q, p, null in zip(tested.index, tested["pvalue"], tested["null"])
+        }
+        smallest = 1 / (1 + args.permutations)
+        notes.append(
+            f"p-values: one-sided, from {args.permutations} permutations "
+            f"(smallest possible {smallest:.4f}; seed {args.seed}, "
+            f"{seconds:.1f} s), each quantity against its null:"
+        )
+        notes += [f"  {line}" for line in _grouped(nulls)]
+    frame.index = pd.Index(frame.index, name="quantity")
+    return frame, notes
+
+
+def _inference_text(frame):
+    """The printed table of ``--bootstrap`` / ``--permutations``: one line per
+    quantity, ``estimate [low, high] bias-corrected p-value``."""
+    columns = {"estimate": frame["estimate"].map(_number).tolist()}
+    if "low" in frame:
+        columns[f"{100 * CONFIDENCE_LEVEL:g} % interval"] = [
+            f"[{_number(low)}, {_number(high)}]"
+            for low, high in zip(frame["low"], frame["high"])
+        ]
+        columns["bias-corrected"] = frame["bias_corrected"].map(_number).tolist()
+    if "pvalue" in frame:
+        columns["p-value"] = frame["pvalue"].map(_pvalue).tolist()
+    names = [str(name) for name in frame.index]
+    width = max(map(len, names))
+    widths = {c: max(len(c), *map(len, v)) for c, v in columns.items()}
+    lines = [" " * width + "".join(f"  {c:>{w}}" for c, w in widths.items())]
+    for k, name in enumerate(names):
+        cells = "".join(f"  {columns[c][k]:>{w}}" for c, w in widths.items())
+        lines.append(f"{name:<{width}}{cells}")
+    return "\n".join(lines)
+
+
+def _write_table(table, path):
+    """``table`` to a .csv (10 significant digits) or Parquet file."""
+    if _is_parquet(path):
+        table.to_parquet(path, index=False)
+    else:
+        table.to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
+
+
 def _run_estimate(args):
     from ._broja import SolverError  # imported when the command runs
 
@@ -510,6 +725,10 @@ def _estimate(args, progress):
         raise CommandError(f"--param modalities: {TWO_MODALITIES}")
     if args.output:
         _check_output(args.output)
+    if args.summary:
+        _check_output(args.summary, "--summary")
+        if args.output and Path(args.summary).resolve() == Path(args.output).resolve():
+            raise CommandError("--summary and --output name the same file")
     progress.show(f"reading {args.data} ...")
     frame, described = _read_table(args.data)
     cols1 = _select(frame, args.modality_1, "--modality-1")
@@ -555,10 +774,13 @@ def _estimate(args, progress):
     if args.output:
         progress.show("computing the per-sample values ...")
         values = _per_sample_table(estimator, X, y, frame, target, id_column)
-        if _is_parquet(args.output):
-            values.to_parquet(args.output, index=False)
-        else:
-            values.to_csv(args.output, index=False, float_format=CSV_FLOAT_FORMAT)
+        _write_table(values, args.output)
+    summary, notes = None, []
+    if args.bootstrap or args.permutations:
+        summary, notes = _inference(args, estimator, X, y, progress)
+    if args.summary:
+        table = summary if summary is not None else _point_values(estimator)
+        _write_table(table.rename_axis("quantity").reset_index(), args.summary)
     progress.clear()
     source = f"{args.data} ({described})" if described else args.data
     print(
@@ -566,17 +788,25 @@ def _estimate(args, progress):
         f"target {target!r}, {len(data)} rows, in {_base_text(estimator.base)} "
         f"({seconds:.1f} s)"
     )
-    print(estimator.decomposition_.to_string(float_format=_number))
+    if summary is None:
+        print(estimator.decomposition_.to_string(float_format=_number))
+    else:
+        print(_inference_text(summary))
     discretization = _discretization_text(estimator)
     if discretization:
         print(discretization)
     if "random_state" in estimator.get_params():
         print(_seed_text(estimator, params))
+    for note in notes:
+        print(note)
     if args.output:
         print(
             f"per-sample interactions: {args.output} "
             f"(columns {', '.join(map(str, values.columns))})"
         )
+    if args.summary:
+        columns = ", ".join(["quantity", *map(str, table.columns)])
+        print(f"summary: {args.summary} (columns {columns})")
     return 0
 
 
@@ -618,7 +848,10 @@ def _parser():
             "given as comma-separated names or glob patterns (e.g. 'top_*'). "
             "Text files may be comma-, tab-, semicolon- or pipe-separated (the "
             "separator is detected); .parquet/.pq files are read as Parquet. "
-            "Two modalities are supported for now."
+            "Two modalities are supported for now. --bootstrap N adds "
+            f"{100 * CONFIDENCE_LEVEL:g} %% confidence intervals and bias-corrected "
+            "values, --permutations N p-values (sklearn_pid.inference); the "
+            "resamples are seeded by --seed, so runs repeat."
         ),
     )
     estimate.add_argument("data", help="CSV, TSV or Parquet file")
@@ -661,8 +894,9 @@ def _parser():
         type=int,
         default=0,
         metavar="N",
-        help="random_state of the estimator (default: 0, so runs repeat; "
-        "--param random_state=... overrides it)",
+        help="random_state of the estimator and seed of the resamples of "
+        "--bootstrap and --permutations (default: 0, so runs repeat; "
+        "--param random_state=... overrides it for the estimator)",
     )
     estimate.add_argument(
         "--output",
@@ -677,6 +911,40 @@ def _parser():
         metavar="COLUMN",
         help="column that identifies the rows in --output (default: the row "
         "index of the input, as column 'row')",
+    )
+    estimate.add_argument(
+        "--summary",
+        metavar="FILE",
+        help="write the decomposition to this .csv/.parquet file, one row per "
+        "quantity (redundancy, unique_1, unique_2, synergy, then mi_1, mi_2, "
+        "mi_joint where the estimator has them): quantity, estimate, then with "
+        "--bootstrap bias_corrected, standard_error, low, high and with "
+        "--permutations pvalue, null",
+    )
+    estimate.add_argument(
+        "--bootstrap",
+        type=_resample_count("--bootstrap"),
+        metavar="N",
+        help=f"{100 * CONFIDENCE_LEVEL:g} %% confidence intervals and "
+        "bias-corrected values from N bootstrap resamples of the rows (e.g. "
+        "200; PIDCVX refits on each, cross-fitted estimators resample their "
+        "out-of-fold values), seeded by --seed",
+    )
+    estimate.add_argument(
+        "--permutations",
+        type=_resample_count("--permutations"),
+        metavar="N",
+        help="p-values from N permutations (e.g. 199, p down to 0.005), each "
+        "quantity against its own null, seeded by --seed; '-' where the "
+        "estimator has no valid null for a quantity",
+    )
+    estimate.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        metavar="N",
+        help="parallel jobs for the resamples of --bootstrap and --permutations "
+        "(default: 1; -1: all cores); the numbers do not depend on it",
     )
     estimate.add_argument(
         "--verbose", action="store_true", help="progress bars while training"

@@ -1,7 +1,8 @@
 """The demo benchmark of ``sklearn-pid demo``: every estimator on built-in data.
 
-:func:`demo_table` fits the estimators and returns their decompositions
-(:func:`demo_rows` names its rows beforehand); :func:`demo_notes` describes
+:func:`demo_table` fits the estimators and returns their decompositions, with
+bootstrap confidence intervals on the real data (:data:`DEMO_INTERVALS`;
+:func:`demo_rows` names its rows beforehand); :func:`demo_notes` describes
 the data of each row, with numbers computed from the constants below and from
 the package itself.
 """
@@ -56,6 +57,32 @@ MIXTURE = "and+xor"
 MIXTURE_SAMPLES = 4000
 MIXTURE_INFORMATIVE = 8
 MIXTURE_NOISE = 8
+
+#: Confidence level of the intervals of :func:`demo_table`.
+CONFIDENCE_LEVEL = 0.95
+
+#: Rows with bootstrap intervals -> bootstrap resamples. PIDCVX refits on each
+#: resample (k-means and a BROJA solve, a second or two on the digits: few
+#: resamples, a rough interval); LSMIEstimator resamples its out-of-fold values
+#: (no refit). DMIClassifier would refit its networks on every resample: no
+#: intervals.
+DEMO_INTERVALS = {
+    ("PIDCVX", "digits halves"): 20,
+    ("LSMIEstimator", "digits halves"): 200,
+}
+
+#: Estimators whose bootstrap costs nothing but its one fit (out-of-fold
+#: values resampled): that fit is the row's fit, rather than a second one.
+FITTED_BY_BOOTSTRAP = ("LSMIEstimator",)
+
+#: Fewer refits than this make a rough interval (said in the notes).
+ROUGH_BELOW = 200
+
+#: How each estimator of :data:`DEMO_INTERVALS` is resampled (for the notes).
+RESAMPLED = {
+    "PIDCVX": "refits (1-2 s each)",
+    "LSMIEstimator": "resamples of its out-of-fold values, no refit",
+}
 
 
 def _demo_cases(seed):
@@ -141,6 +168,50 @@ def _demo_cases(seed):
     )
 
 
+def _fit_row(estimator, X, y, n_resamples, by_bootstrap, seed):
+    """Fit one row, and bootstrap it if ``n_resamples``.
+
+    With ``by_bootstrap`` the bootstrap's own fit on all the data (the same
+    numbers) gives the row's values and time: its resamples of out-of-fold
+    values take milliseconds, and a second fit is saved.
+
+    Returns
+    -------
+    row : dict
+        The values of :data:`DEMO_COLUMNS`.
+    seconds : float
+        Wall time of the fit.
+    result : BootstrapResult or None
+    bootstrap_seconds : float or None
+        Wall time of the bootstrap.
+    """
+    from .inference import bootstrap  # the demo's only use of it
+
+    result = bootstrap_seconds = None
+    start = time.perf_counter()
+    if not (n_resamples and by_bootstrap):
+        estimator.fit(X, y)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+    if n_resamples:
+        result = bootstrap(
+            estimator,
+            X,
+            y,
+            n_resamples=n_resamples,
+            confidence_level=CONFIDENCE_LEVEL,
+            random_state=seed,
+        )
+        bootstrap_seconds = time.perf_counter() - start
+    if n_resamples and by_bootstrap:
+        seconds = bootstrap_seconds
+        values = result.estimate
+        row = {c: float(values[a.rstrip("_")]) for a, c in DEMO_COLUMNS.items()}
+    else:
+        row = {col: getattr(estimator, attr) for attr, col in DEMO_COLUMNS.items()}
+    return row, seconds, result, bootstrap_seconds
+
+
 def _gaussian_mixture(seed):
     """The demo's Gaussian mixture ``X, y``."""
     return make_gaussian_mixture(
@@ -159,46 +230,84 @@ def demo_rows():
     return [(method, dataset) for method, dataset, _, _ in _demo_cases(0)]
 
 
-def demo_table(seed=0, on_row=None):
+def interval_columns():
+    """The interval columns of :func:`demo_table`, in order.
+
+    Returns
+    -------
+    list of str
+        ``"redundancy low"``, ``"redundancy high"``, ..., ``"I(X1,X2;Y) high"``.
+    """
+    return [f"{col} {end}" for col in DEMO_COLUMNS.values() for end in ("low", "high")]
+
+
+def demo_table(seed=0, on_row=None, intervals=True):
     """Every estimator on the bitwise gates, Gaussian data and the digits halves.
 
     Parameters
     ----------
     seed : int, default=0
-        Seed of the generated data and of every estimator.
+        Seed of the generated data, of every estimator and of the bootstrap.
     on_row : callable or None, default=None
         Called as ``on_row(name, row, messages)`` as soon as each row is
-        fitted, in the order of :func:`demo_rows` (e.g. to show the rows of a
-        long run as they come): ``name`` is ``(estimator, dataset)``, ``row``
-        a :class:`pandas.Series` of the table's columns and ``messages`` the
-        row's warning messages.
+        fitted (and bootstrapped), in the order of :func:`demo_rows` (e.g. to
+        show the rows of a long run as they come): ``name`` is ``(estimator,
+        dataset)``, ``row`` a :class:`pandas.Series` of the table's columns
+        and ``messages`` the row's warning messages.
+    intervals : bool, default=True
+        Add :data:`CONFIDENCE_LEVEL` bootstrap confidence intervals
+        (:func:`sklearn_pid.inference.bootstrap`, basic intervals, seeded by
+        ``seed``) to the rows of :data:`DEMO_INTERVALS`, with the number of
+        resamples given there.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by ``(estimator, dataset)``; columns ``redundancy, unique_1,
         unique_2, synergy, I(X1;Y), I(X2;Y), I(X1,X2;Y)`` in bits and
-        ``seconds``, the wall time of ``fit``. ``table.attrs["warnings"]``
-        maps each row's ``(estimator, dataset)`` to the messages of the
-        warnings its fit raised, each once, in order.
+        ``seconds``, the wall time of ``fit`` (in a row of
+        :data:`FITTED_BY_BOOTSTRAP` with intervals, of the bootstrap: its one
+        fit and milliseconds of resampling); with ``intervals``, then the
+        bounds of each, :func:`interval_columns` (``"redundancy low"``,
+        ``"redundancy high"``, ...; NaN in the rows without intervals).
+        ``table.attrs["warnings"]`` maps each row's ``(estimator, dataset)``
+        to the messages of the warnings its fit (and bootstrap) raised, each
+        once, in order; ``table.attrs["intervals"]`` maps each row with
+        intervals to ``{"resamples": ..., "route": ..., "seconds": ...}``
+        (the wall time of the bootstrap).
     """
-    rows, notes = {}, {}
+    rows, notes, bootstrapped = {}, {}, {}
     for method, dataset, load, estimator in _demo_cases(seed):
         name = (method, dataset)
         X, y = load()
+        n_resamples = DEMO_INTERVALS.get(name) if intervals else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            start = time.perf_counter()
-            estimator.fit(X, y)
-            seconds = time.perf_counter() - start
-        row = {col: getattr(estimator, attr) for attr, col in DEMO_COLUMNS.items()}
+            row, seconds, result, bootstrap_seconds = _fit_row(
+                estimator, X, y, n_resamples, method in FITTED_BY_BOOTSTRAP, seed
+            )
         rows[name] = {**row, "seconds": seconds}
+        if result is not None:
+            bootstrapped[name] = {
+                "resamples": n_resamples,
+                "route": result.route,
+                "seconds": bootstrap_seconds,
+            }
+        if intervals:
+            bounds = dict.fromkeys(interval_columns(), np.nan)
+            if result is not None:
+                ci = result.confidence_interval
+                for attr, col in DEMO_COLUMNS.items():
+                    bounds[f"{col} low"] = ci.low[attr.rstrip("_")]
+                    bounds[f"{col} high"] = ci.high[attr.rstrip("_")]
+            rows[name].update(bounds)
         notes[name] = list(dict.fromkeys(str(w.message) for w in caught))
         if on_row is not None:
             on_row(name, pd.Series(rows[name], name=name), notes[name])
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.names = ["estimator", "dataset"]
     table.attrs["warnings"] = notes
+    table.attrs["intervals"] = bootstrapped
     return table
 
 
@@ -262,5 +371,29 @@ def demo_notes():
         f"{MIXTURE.upper()} mixture: {MIXTURE_SAMPLES} samples of "
         f"make_boolean_mixture({MIXTURE!r}) (exact shares {shares} %); "
         "DMIClassifier values: information used by the fitted model's "
-        "prediction, on its training data."
+        "prediction, on its training data.\n" + interval_notes()
     )
+
+
+def interval_notes():
+    """What the intervals of :func:`demo_table` are, as text.
+
+    Returns
+    -------
+    str
+        The confidence level and the bootstrap, then one line for each row of
+        :data:`DEMO_INTERVALS`: its resamples (few refits: a rough interval).
+    """
+    lines = [
+        f"Intervals: {100 * CONFIDENCE_LEVEL:g} % basic bootstrap "
+        "(sklearn_pid.inference.bootstrap), rows resampled within each class."
+    ]
+    for (method, dataset), n in DEMO_INTERVALS.items():
+        text = f"  {method} on {dataset}: {n} {RESAMPLED[method]}"
+        if n < ROUGH_BELOW and RESAMPLED[method].startswith("refits"):
+            text += f": a rough interval, {ROUGH_BELOW} make a careful one"
+        lines.append(text + ".")
+    lines.append(
+        "  Other rows: none (DMIClassifier would refit its networks on every resample)."
+    )
+    return "\n".join(lines)

@@ -53,7 +53,7 @@ _REDUNDANCY = "labels permuted; at least the p-values of mi_1 and mi_2"
 NULLS = {
     "tables": {
         "redundancy": _REDUNDANCY,
-        "synergy": "tables drawn from q*",
+        "synergy": "tables drawn from q* (the observed p(x1, y), p(x2, y); no synergy)",
         "mi_1": _LABELS,
         "mi_2": _LABELS,
         "mi_joint": _LABELS,
@@ -428,7 +428,10 @@ class _Refit:
 
 
 class _Tables(_Refit):
-    """PIDCVX: refit for the bootstrap, count tables for the nulls."""
+    """PIDCVX: count tables for the nulls; for the bootstrap, refits where the
+    states are learnt from the data (bins, clusters), tables of resampled rows
+    where they are the values themselves ("discrete": the same numbers as a
+    refit, without its overhead)."""
 
     name = "tables"
 
@@ -440,6 +443,16 @@ class _Tables(_Refit):
         self.weights = weights
         self.q = fitted.q_.ravel()
         self.n = int(round(weights.sum()))
+        self.fixed_states = set(fitted.discretization_.values()) == {"discrete"}
+
+    def bootstrap_values(self, task):
+        if not self.fixed_states:
+            return super().bootstrap_values(task)
+        rows, _ = task
+        s1, s2 = self.states
+        return self.fitted._table_values(
+            s1[rows], s2[rows], self.y_index[rows], self.weights[rows]
+        )
 
     def null_draw(self, rng):
         order = rng.permutation(self.y_index.size)

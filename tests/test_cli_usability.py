@@ -64,14 +64,21 @@ class Terminal(io.StringIO):
 
 
 def fake_demo_table(seed=0, on_row=None, messages=()):
-    """A demo table of random values with the real rows, reported one by one."""
+    """A demo table of random values with the real rows and intervals,
+    reported one by one."""
     rng = np.random.default_rng(seed)
     columns = [*demo.DEMO_COLUMNS.values(), "seconds"]
     rows = {}
     for name in demo.demo_rows():
         values = rng.uniform(-0.5, 3.5, len(columns))
         values[-1] = rng.uniform(0, 60)  # seconds
-        rows[name] = pd.Series(values, index=columns, name=name)
+        bounds = pd.Series(np.nan, index=demo.interval_columns())
+        if name in demo.DEMO_INTERVALS:
+            width = rng.uniform(0, 0.2, len(columns) - 1)
+            low, high = values[:-1] - width, values[:-1] + width
+            bounds[:] = np.column_stack([low, high]).ravel()  # low, high per column
+        rows[name] = pd.concat([pd.Series(values, index=columns), bounds])
+        rows[name].name = name
         if on_row is not None:
             on_row(name, rows[name], list(messages))
     table = pd.DataFrame(rows).T
@@ -110,9 +117,27 @@ def test_demo_rows_are_laid_out_as_the_final_table(monkeypatch, capsys):
     assert cli.main(["demo", "--seed", "2"]) == 0
     out = capsys.readouterr().out
     (table,) = tables
-    expected = table.to_string(float_format=cli._number)
-    assert out.split("\n\n")[1] == expected  # between the title and the notes
+    main = table[[*demo.DEMO_COLUMNS.values(), "seconds"]]
+    expected = main.to_string(float_format=cli._number)
+    title, printed, intervals, notes = out.split("\n\n")
+    assert printed == expected  # between the title and the intervals
     assert demo.demo_rows() == table.index.tolist()
+    # The intervals of the atoms, [low, high] to 3 decimals, for the rows that
+    # have them, fit in 100 columns; then the notes.
+    lines = intervals.splitlines()
+    assert lines[0] == "95 % bootstrap intervals [low, high] of the atoms, in bits:"
+    assert lines[1].split() == ATOMS
+    assert len(lines) == 2 + len(demo.DEMO_INTERVALS)
+    for line, name in zip(lines[2:], demo.DEMO_INTERVALS):
+        assert line.split()[:3] == [name[0], *name[1].split()]
+        cells = re.findall(r"\[(-?\d\.\d{3}), (-?\d\.\d{3})\]", line)
+        np.testing.assert_allclose(
+            np.array(cells, dtype=float),
+            [[table.loc[name, f"{a} {end}"] for end in ("low", "high")] for a in ATOMS],
+            atol=5.1e-4,
+        )
+    assert max(map(len, intervals.splitlines())) <= 100
+    assert notes == demo.demo_notes() + "\n"
 
 
 def test_demo_progress_on_a_terminal_and_quiet(monkeypatch, capsys):

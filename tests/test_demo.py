@@ -55,18 +55,45 @@ def test_demo_prints_the_table(demo_run):
     for name in {name for row in ROWS for name in row} | set(columns):
         assert name in output
     assert table.index.tolist() == ROWS
-    assert table.columns.tolist() == columns
+    assert table.columns.tolist() == columns + demo.interval_columns()
     assert (table["seconds"] > 0).all()
     assert set(table.attrs["warnings"]) == set(ROWS)
     assert demo.demo_notes() in output
     # The rows, printed one by one as they were fitted, form the final table
     # (unless a fit took 100 s or more: pandas would widen "seconds").
     if (table["seconds"] < 100).all():
-        assert table.to_string(float_format=cli._number) in output
+        assert table[columns].to_string(float_format=cli._number) in output
+    # The real-data rows have intervals, printed under the table.
+    assert "95 % bootstrap intervals [low, high] of the atoms, in bits:" in output
+    assert cli._interval_text(table, 0.95) in output
     for name, messages in table.attrs["warnings"].items():
         for message in messages:
             line = f"Warning ({', '.join(name)}): {cli._one_line(message)}\n"
             assert output.count(line) == 1
+
+
+def test_demo_intervals(demo_run):
+    _, _, table = demo_run
+    bounds = table[demo.interval_columns()]
+    assert set(table.attrs["intervals"]) == set(demo.DEMO_INTERVALS)
+    assert bounds.notna().all(axis=1).tolist() == [
+        name in demo.DEMO_INTERVALS for name in ROWS
+    ]
+    for name, n_resamples in demo.DEMO_INTERVALS.items():
+        info = table.attrs["intervals"][name]
+        assert info["resamples"] == n_resamples and info["seconds"] > 0
+        route = {"PIDCVX": "tables", "LSMIEstimator": "out-of-fold"}[name[0]]
+        assert info["route"] == route
+        for column in demo.DEMO_COLUMNS.values():
+            low, high = table.loc[name, [f"{column} low", f"{column} high"]]
+            # The digits carry about 3 bits; the bootstrap standard errors
+            # measured were 0.02-0.06 bits, so widths of 0.05-0.25 bits.
+            assert 0 <= high - low < 0.5, (name, column)
+            # basic intervals: near the estimate, up to the bias they correct
+            # (0.09 bits measured for PIDCVX's redundancy)
+            assert low - 0.3 < table.loc[name, column] < high + 0.3, (name, column)
+    # PIDCVX's atoms are non-negative, and so are its bounds.
+    assert (table.loc[("PIDCVX", "digits halves"), demo.interval_columns()] >= 0).all()
 
 
 def test_demo_values(demo_run):

@@ -234,6 +234,31 @@ def test_intervals_draw_grouped_bars_with_error_bars(and_fit):
         plot_decompositions(est, intervals=[frame, frame, frame])
 
 
+def test_intervals_of_a_real_bootstrap_are_the_error_bars(and_fit):
+    from sklearn_pid.inference import bootstrap
+
+    est, X, y = and_fit
+    X_xor, y_xor = make_bitwise("xor", 2000, random_state=1)
+    template = PIDCVX(discretizer="discrete")
+    results = {
+        "AND": bootstrap(template, X, y, n_resamples=20, random_state=0),
+        "XOR": bootstrap(template, X_xor, y_xor, n_resamples=20, random_state=0),
+    }
+    fits = {"AND": est, "XOR": PIDCVX(discretizer="discrete").fit(X_xor, y_xor)}
+    ax = plot_decompositions(fits, intervals=results)
+    errors = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+    assert len(errors) == 4  # one per atom, over both bars
+    for atom, container in zip(ATOMS, errors):
+        segments = container.lines[2][0].get_segments()
+        assert len(segments) == 2  # AND, XOR
+        for segment, name in zip(segments, fits):
+            ci = results[name].confidence_interval  # also has mi_1, ...
+            np.testing.assert_allclose(
+                sorted(segment[:, 1]), [ci.low[atom], ci.high[atom]]
+            )
+    _assert_paper_ready(ax.figure)
+
+
 def test_interaction_panels_have_own_axes_units_and_visible_medians(and_fit):
     est, X, y = and_fit
     values = est.interactions(X, y)
