@@ -7,6 +7,7 @@ encoded labels ``0 .. n_classes-1`` so that their columns line up.
 """
 
 import numpy as np
+import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.utils._param_validation import HasMethods
 
@@ -62,12 +63,66 @@ def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
     list of 3 fitted classifiers
         For ``x1``, ``x2`` and ``[x1, x2]``.
     """
+    seeds = [draw_seed(random_state) for _ in POSTERIORS]
+    inputs = (X1, X2, joint_input(X1, X2))
+    return fit_seeded_posteriors(estimator, default, inputs, y_index, seeds, label)
+
+
+def fit_common_posteriors(
+    estimator, default, X1, X2, y_index, seed, label, joint_columns=None
+):
+    """Fit the three posteriors with one seed (common random numbers).
+
+    As :func:`fit_posteriors`, but the three posteriors share ``seed`` (the
+    initial weights, validation split and batch order of the default
+    posteriors; torch's generator during every fit), and the joint posterior
+    may see a subset of the columns of ``x2`` (see :func:`distinct_columns`).
+    Identical inputs then give identical posteriors, and the seed-to-seed
+    noise of the three is positively correlated, so that it partly cancels
+    from their differences (the atoms).
+
+    Parameters
+    ----------
+    estimator, default, X1, X2, y_index, label
+        As in :func:`fit_posteriors`.
+    seed : int
+    joint_columns : ndarray of int or None, default=None
+        Columns of ``X2`` given to the joint posterior beside all of ``X1``'s
+        (None: all).
+
+    Returns
+    -------
+    list of 3 fitted classifiers
+        For ``x1``, ``x2`` and ``[x1, x2[:, joint_columns]]``.
+    """
+    inputs = (X1, X2, joint_input(X1, X2, joint_columns))
+    return fit_seeded_posteriors(
+        estimator, default, inputs, y_index, (seed,) * 3, label
+    )
+
+
+def fit_seeded_posteriors(estimator, default, inputs, y_index, seeds, label):
+    """Fit the three posteriors on the given inputs with the given seeds.
+
+    Parameters
+    ----------
+    estimator, default, y_index, label
+        As in :func:`fit_posteriors`.
+    inputs : sequence of 3 ndarray
+        The inputs of the posteriors of ``x1``, ``x2`` and the joint one.
+    seeds : sequence of 3 int
+        The ``random_state`` of each default posterior, and the seed of
+        torch's generator during each fit.
+
+    Returns
+    -------
+    list of 3 fitted classifiers
+    """
     from .nn._train import torch_seed
 
     fitted = []
-    for name, target, X in zip(POSTERIORS, TARGETS, (X1, X2, np.hstack([X1, X2]))):
+    for name, target, X, seed in zip(POSTERIORS, TARGETS, inputs, seeds):
         template = getattr(estimator, name)
-        seed = draw_seed(random_state)
         if template is None:
             clf = clone(default).set_params(random_state=seed)
         else:
@@ -75,6 +130,56 @@ def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
         with torch_seed(seed), progress_label(f"{label} posterior {target}"):
             fitted.append(clf.fit(X, y_index))
     return fitted
+
+
+def joint_input(X1, X2, joint_columns=None):
+    """The input of the joint posterior: ``[X1, X2[:, joint_columns]]``.
+
+    Parameters
+    ----------
+    X1, X2 : ndarray
+    joint_columns : ndarray of int or None, default=None
+        None: all the columns of ``X2``.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features_1 + len(joint_columns))
+    """
+    if joint_columns is not None:
+        X2 = X2[:, joint_columns]
+    return np.hstack([X1, X2])
+
+
+def distinct_columns(X1, X2):
+    """The columns of ``X2`` that equal no column of ``X1``.
+
+    A column of ``x2`` equal to one of ``x1`` (on every given row) adds
+    nothing to ``[x1, x2]`` but changes how a network fits it (a duplicated
+    input is learnt at twice the rate by a linear first layer); when ``x2``
+    is ``x1``, none is left and the joint posterior sees ``x1`` alone.
+
+    Parameters
+    ----------
+    X1 : ndarray of shape (n_samples, n_features_1)
+    X2 : ndarray of shape (n_samples, n_features_2)
+
+    Returns
+    -------
+    ndarray of int
+        Indices of the kept columns of ``X2``, in order.
+    """
+    hashes = [
+        pd.util.hash_pandas_object(pd.DataFrame(X.T), index=False).to_numpy()
+        for X in (X1, X2)
+    ]
+    keep = [
+        j
+        for j, h in enumerate(hashes[1])
+        if not any(
+            np.array_equal(X1[:, k], X2[:, j]) for k in np.flatnonzero(hashes[0] == h)
+        )
+    ]
+    return np.asarray(keep, dtype=np.intp)
 
 
 def log_posteriors(classifiers, X1, X2, n_classes):
@@ -93,8 +198,27 @@ def log_posteriors(classifiers, X1, X2, n_classes):
     ndarray of shape (3, n_samples, n_classes)
         ``-inf`` in the columns of classes a classifier never saw.
     """
-    out = np.full((3, X1.shape[0], n_classes), -np.inf)
-    for k, (clf, X) in enumerate(zip(classifiers, (X1, X2, np.hstack([X1, X2])))):
+    return log_posteriors_of(classifiers, (X1, X2, joint_input(X1, X2)), n_classes)
+
+
+def log_posteriors_of(classifiers, inputs, n_classes):
+    """``log p(y | x)`` of the three posteriors on the given inputs.
+
+    Parameters
+    ----------
+    classifiers : list of 3 fitted classifiers
+    inputs : sequence of 3 ndarray
+        The inputs of the posteriors of ``x1``, ``x2`` and the joint one
+        (e.g. the joint one from :func:`joint_input`).
+    n_classes : int
+
+    Returns
+    -------
+    ndarray of shape (3, n_samples, n_classes)
+        ``-inf`` in the columns of classes a classifier never saw.
+    """
+    out = np.full((3, inputs[0].shape[0], n_classes), -np.inf)
+    for k, (clf, X) in enumerate(zip(classifiers, inputs)):
         if hasattr(clf, "predict_log_proba"):
             log_proba = clf.predict_log_proba(X)
         else:
