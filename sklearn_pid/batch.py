@@ -11,7 +11,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import ATOMS, COMMON_CONSTRAINTS, MI_TERMS, InformationEstimator
-from ._crossfit import OutOfFold, log_mean, make_folds, move_to_prior
+from ._crossfit import (
+    OutOfFold,
+    fit_temperature,
+    log_mean,
+    make_folds,
+    move_to_prior,
+    temper,
+)
 from ._information import broja_atoms
 from ._posteriors import (
     POSTERIOR_CONSTRAINTS,
@@ -143,6 +150,16 @@ class PIDBatch(InformationEstimator):
         per training batch, e.g. 256 rows of 100 columns) train on one CPU
         thread, so the numbers do not depend on ``n_jobs``. On a single GPU,
         keep 1.
+    calibration : {"temperature", "none"}, default="temperature"
+        With ``cv``: each out-of-fold posterior is tempered,
+        ``p_t(y|x) ∝ p(y|x)^t p(y)^(1-t)``, with the exponent ``t`` in
+        ``[0, 4]`` that maximises its out-of-fold log-likelihood
+        (``temperatures_``), before the couplings, as in
+        :class:`~sklearn_pid.LSMIEstimator`: held-out posteriors of networks
+        that overfit are overconfident, which puts held-out informations
+        below the truth (-0.02 to -0.05 bits on shuffled breast-cancer
+        labels); ``t = 0`` where a posterior carries nothing that
+        generalises. New data gets the same exponents.
     $base
     $device
     random_state : int, RandomState or None, default=None
@@ -176,6 +193,9 @@ class PIDBatch(InformationEstimator):
         other folds (on all the data with ``cv=None``). Fold ``k`` gives the
         out-of-fold values of the samples of test fold ``k``; new samples
         get the average of the folds.
+    temperatures_ : ndarray of shape (3,)
+        The exponents of ``calibration`` of ``p(y|x1)``, ``p(y|x2)``,
+        ``p(y|x1,x2)`` (ones without ``cv`` or with ``"none"``).
     joint_columns_ : ndarray of int
         The columns of modality 2 (indices within it) that the joint
         posterior sees beside all of modality 1's. With ``cv``, those equal
@@ -356,12 +376,14 @@ class PIDBatch(InformationEstimator):
         "sinkhorn_unroll": [None, Interval(numbers.Integral, 1, None, closed="left")],
         "cv": [None, "cv_object"],
         "n_jobs": [None, Interval(numbers.Integral, -1, None, closed="left")],
+        "calibration": [StrOptions({"temperature", "none"})],
         "embed_dim": [
             StrOptions({"deprecated"}),
             Interval(numbers.Integral, 1, None, closed="left"),
         ],
     }
     _chunk_size = None  # a sample's values depend on the samples coupled with it
+    _nonnegative_atoms = True  # BROJA atoms (bootstrap bounds clipped at 0)
     _renamed_params = {"embed_dim": "embedding_dim"}
 
     def __init__(
@@ -388,6 +410,7 @@ class PIDBatch(InformationEstimator):
         sinkhorn_unroll=10,
         cv=5,
         n_jobs=None,
+        calibration="temperature",
         base=2,
         device="auto",
         random_state=None,
@@ -430,6 +453,7 @@ class PIDBatch(InformationEstimator):
         self._out_of_fold = self._fold_counts = None
         self._oof_values = self._oof_folds = None
         self._matching = self.cv is not None
+        self.temperatures_ = np.ones(3)
         if self.cv is None:
             self.joint_columns_ = np.arange(X2.shape[1])
             self.classifiers_ = [
@@ -439,6 +463,13 @@ class PIDBatch(InformationEstimator):
         else:
             test_fold = self._cross_fit(default, X1, X2, y_index, rng)
         log_post = self._log_posteriors(X1, X2)
+        raw_log_post = log_post
+        if test_fold is not None and self.calibration == "temperature":
+            log_prior = np.log(self.class_prior_)
+            self.temperatures_ = np.array(
+                [fit_temperature(lp, y_index, log_prior) for lp in log_post]
+            )
+            log_post = temper(log_post, self.temperatures_, log_prior)
         self.scalers_ = (Standardizer().fit(X1), Standardizer().fit(X2))
         packed = self._pack(X1, X2, log_post)
         proba = np.exp(log_post[:2])
@@ -469,6 +500,7 @@ class PIDBatch(InformationEstimator):
             mi = (log_post - np.log(self.class_prior_)) / np.log(self.base)
             self._oof_values = np.concatenate([point, mi.transpose(1, 2, 0)], axis=2)
             self._oof_folds = test_fold
+            self._oof_log_post = raw_log_post
         values = dict(zip(ATOMS, atoms.mean(axis=0)))
         return values | dict(zip(MI_TERMS, map(np.mean, info)))
 
@@ -539,6 +571,8 @@ class PIDBatch(InformationEstimator):
                     for k in range(len(self.classifiers_))
                 ]
             )
+        if np.any(self.temperatures_ != 1):
+            log_post = temper(log_post, self.temperatures_, np.log(self.class_prior_))
         return log_post
 
     def _train_alignment(self, packed, n_features_1, n_features_2, rng):
@@ -621,6 +655,26 @@ class PIDBatch(InformationEstimator):
         if self._oof_values is None:
             return None, None
         return self._oof_values.copy(), self._oof_folds.copy()
+
+    def _out_of_fold_statistic(self):
+        """The dataset values as a function of fitting rows and their labels.
+
+        Used by :mod:`sklearn_pid.inference`: the atoms are means of
+        :meth:`_out_of_fold_values` (couplings fixed); the informations are
+        recomputed from the raw out-of-fold posteriors with the temperatures
+        (``calibration``) fitted again on each resample, as ``fit`` does.
+
+        Returns
+        -------
+        statistic : callable or None
+            ``statistic(rows, labels)`` -> ndarray of shape (7,), in ``base``;
+            None with ``cv=None``.
+        folds : ndarray of int of shape (n_samples,) or None
+        """
+        values, folds = self._out_of_fold_values()
+        if values is None:
+            return None, None
+        return _Statistic(self, values[..., :4], self._oof_log_post), folds
 
     # ------------------------------------------------------------------ helpers
 
@@ -840,3 +894,24 @@ def matched_log_coupling(rows, cols, log_p1, log_p2):
         j = order_2[np.minimum(np.searchsorted(cum_2, mids), m2 - 1)]
         np.add.at(q[y], (i, j), np.diff(cuts))
     return torch.as_tensor(np.log(np.maximum(q, 1e-300)))
+
+
+class _Statistic:
+    """``PIDBatch``'s dataset values from its out-of-fold values (picklable:
+    arrays only, not the fitted networks)."""
+
+    def __init__(self, estimator, atoms, log_post):
+        self.atoms = atoms
+        self.log_post = log_post
+        self.log_prior = np.log(estimator.class_prior_)
+        self.calibrate = estimator.calibration == "temperature"
+        self.scale = 1 / np.log(estimator.base)
+
+    def __call__(self, rows, labels):
+        log_post = self.log_post[:, rows]
+        if self.calibrate:
+            exponents = [fit_temperature(lp, labels, self.log_prior) for lp in log_post]
+            log_post = temper(log_post, exponents, self.log_prior)
+        point = log_post[:, np.arange(labels.size), labels] - self.log_prior[labels]
+        atoms = self.atoms[rows, labels].mean(axis=0)
+        return np.concatenate([atoms, point.mean(axis=1) * self.scale])

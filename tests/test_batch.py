@@ -264,7 +264,15 @@ def _out_of_fold_proba(est, X1, X2, y):
     _, group = np.unique(np.hstack([X1, X2]), axis=0, return_inverse=True)
     for g in np.unique(group):
         proba[:, group == g] = proba[:, group == g].mean(1, keepdims=True)
-    return proba
+    return _tempered(est, proba)
+
+
+def _tempered(est, proba):
+    """``p^t p(y)^(1-t)``, renormalised, with each posterior's calibration
+    exponent ``t`` (``temperatures_``)."""
+    t = est.temperatures_[:, None, None]
+    p = proba**t * est.class_prior_ ** (1 - t)
+    return p / p.sum(axis=2, keepdims=True)
 
 
 def test_identities(and_fit):
@@ -466,7 +474,7 @@ def _fold_average_proba(est, X, y_fit):
             for clf, Z in zip(models, inputs)
         ]
         proba.append([q / q.sum(1, keepdims=True) for q in p])
-    return np.mean(proba, axis=0)
+    return _tempered(est, np.mean(proba, axis=0))
 
 
 def test_new_data_uses_the_average_of_the_folds(mixture_fit):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 
-from sklearn_pid import PIDCVX, LSMIEstimator, broja_decomposition
+from sklearn_pid import PIDCVX, LSMIEstimator, PIDBatch, broja_decomposition
 from sklearn_pid.inference import (
     NULLS,
     QUANTITIES,
@@ -88,13 +88,16 @@ def test_bootstrap_result(xor):
         res.bias_corrected, 2 * res.estimate - dist.mean(), atol=1e-12
     )
     np.testing.assert_allclose(res.standard_error, dist.std(ddof=1), atol=1e-12)
-    # basic interval, clipped at 0 (BROJA atoms and informations)
-    high = (2 * res.estimate - dist.quantile(0.025)).clip(lower=0)
+    # the percentile interval moved by twice the bias, clipped at 0 (BROJA
+    # atoms and informations)
+    shift = 2 * (dist.mean() - res.estimate)
+    high = (dist.quantile(0.975) - shift).clip(lower=0)
     np.testing.assert_allclose(res.confidence_interval.high, high, atol=1e-12)
+    assert res.method == "bias-corrected"
     assert (frame.low <= frame.high).all() and (frame.low >= 0).all()
 
 
-def test_percentile_method(xor):
+def test_percentile_and_basic_methods(xor):
     X, y = xor
     res = bootstrap(
         _discrete(), X, y, n_resamples=30, method="percentile", random_state=0
@@ -103,6 +106,9 @@ def test_percentile_method(xor):
     np.testing.assert_allclose(
         res.confidence_interval.low, dist.quantile(0.025).clip(lower=0), atol=1e-12
     )
+    res = bootstrap(_discrete(), X, y, n_resamples=30, method="basic", random_state=0)
+    high = (2 * res.estimate - dist.quantile(0.025)).clip(lower=0)
+    np.testing.assert_allclose(res.confidence_interval.high, high, atol=1e-12)
 
 
 def test_permutation_result(xor):
@@ -166,7 +172,7 @@ def test_errors(xor):
     with pytest.raises(ValueError, match="confidence_level"):
         bootstrap(_discrete(), X, y, confidence_level=95)
     with pytest.raises(ValueError, match="method"):
-        bootstrap(_discrete(), X, y, method="BCa")
+        bootstrap(_discrete(), X, y, method="BCa")  # needs n refits: not offered
 
 
 def test_the_estimate_is_not_refitted_in_place(xor):
@@ -269,6 +275,25 @@ def test_lsmi_out_of_fold_route():
     assert perm.pvalue["mi_joint"] == pytest.approx(1 / 20)
 
 
+def test_pidbatch_out_of_fold_route():
+    """Cross-fitted PIDBatch: the statistic at the true labels is the fitted
+    decomposition and informations; intervals of its atoms start at 0 or
+    above."""
+    X, y = _noisy_gate("xor", 300, 0)
+    est = PIDBatch(
+        cv=2, max_epochs=1, classifier_max_epochs=20, batch_size=64, random_state=0
+    )
+    boot = bootstrap(est, X, y, n_resamples=20, random_state=0)
+    assert boot.route == "out-of-fold"
+    fitted = est.fit(X, y)
+    statistic, _ = fitted._out_of_fold_statistic()
+    expected = [*fitted.decomposition_, fitted.mi_1_, fitted.mi_2_, fitted.mi_joint_]
+    np.testing.assert_allclose(statistic(np.arange(300), y), expected, atol=1e-12)
+    np.testing.assert_allclose(boot.estimate, expected, atol=1e-12)
+    assert (boot.confidence_interval.low >= 0).all()
+    assert not hasattr(boot, "pvalue")
+
+
 def test_lsmi_calibration_zeroes_noise_labels():
     """On labels independent of x the tempered posteriors fall back to the
     prior (exponent 0), so the informations are 0, not negative."""
@@ -292,12 +317,14 @@ def test_lsmi_calibration_zeroes_noise_labels():
 @pytest.mark.slow
 def test_pidcvx_coverage_on_discrete_tables():
     """95 % intervals cover the exact decomposition of the table in >= 88 % of
-    120 replicates (300 samples of a 3 x 3 x 2 table each)."""
+    100 replicates (300 samples of a 3 x 3 x 2 table each; its unique_1 is
+    0.003 bits, next to the boundary where the basic interval covers only
+    half of the time; measured 0.92-0.97 with the default method)."""
     rng = np.random.default_rng(0)
     p = rng.dirichlet(np.full(18, 0.7)).reshape(3, 3, 2)
     truth = broja_decomposition(p)[list(QUANTITIES)]
     hits = []
-    for r in range(120):
+    for r in range(100):
         X, y = _sample_table(p, 300, rng)
         res = bootstrap(_discrete(), X, y, n_resamples=100, random_state=r, n_jobs=2)
         ci = res.confidence_interval
@@ -310,7 +337,7 @@ def test_pidcvx_coverage_on_discrete_tables():
 @pytest.mark.slow
 def test_pidcvx_false_positive_rate_on_independent_labels():
     """Labels independent of both modalities: the informations' p-values
-    reject at 0.05 in 1-10 % of 120 replicates (uniform p-values: 5 %); the
+    reject at 0.05 in 1-10 % of 100 replicates (uniform p-values: 5 %); the
     redundancy's and synergy's in at most 10 % (often exactly 0 under this
     null, they have tied, conservative p-values)."""
     rng = np.random.default_rng(1)
@@ -318,7 +345,7 @@ def test_pidcvx_false_positive_rate_on_independent_labels():
         "ij,k->ijk", rng.dirichlet(np.ones(9)).reshape(3, 3), np.array([0.6, 0.4])
     )
     rejected = []
-    for r in range(120):
+    for r in range(100):
         X, y = _sample_table(p, 300, rng)
         res = permutation_test(_discrete(), X, y, n_resamples=99, random_state=r)
         rejected.append(res.pvalue <= 0.05)
