@@ -256,7 +256,7 @@ def demo_table(seed=0, on_row=None, intervals=True):
         and ``messages`` the row's warning messages.
     intervals : bool, default=True
         Add :data:`CONFIDENCE_LEVEL` bootstrap confidence intervals
-        (:func:`sklearn_pid.inference.bootstrap`, basic intervals, seeded by
+        (:func:`sklearn_pid.inference.bootstrap`, bias-corrected intervals, seeded by
         ``seed``) to the rows of :data:`DEMO_INTERVALS`, with the number of
         resamples given there.
 
@@ -385,7 +385,7 @@ def interval_notes():
         :data:`DEMO_INTERVALS`: its resamples (few refits: a rough interval).
     """
     lines = [
-        f"Intervals: {100 * CONFIDENCE_LEVEL:g} % basic bootstrap "
+        f"Intervals: {100 * CONFIDENCE_LEVEL:g} % bias-corrected bootstrap "
         "(sklearn_pid.inference.bootstrap), rows resampled within each class."
     ]
     for (method, dataset), n in DEMO_INTERVALS.items():

@@ -301,7 +301,7 @@ def test_estimate_with_bootstrap_and_permutations(small_and_csv, tmp_path, capsy
     assert len(pvalues) >= 4  # redundancy and the informations at least
     np.testing.assert_allclose(pvalues * 10, (pvalues * 10).round())
     assert (pvalues >= 0.1).all()
-    assert "bootstrap: 95 % basic intervals from 8 resamples" in first
+    assert "bootstrap: 95 % bias-corrected intervals from 8 resamples" in first
     assert "p-values: one-sided, from 9 permutations" in first
     # The footnote names the null of each p-value, as in the file.
     assert nulls_of(first) == {

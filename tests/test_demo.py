@@ -89,7 +89,7 @@ def test_demo_intervals(demo_run):
             # The digits carry about 3 bits; the bootstrap standard errors
             # measured were 0.02-0.06 bits, so widths of 0.05-0.25 bits.
             assert 0 <= high - low < 0.5, (name, column)
-            # basic intervals: near the estimate, up to the bias they correct
+            # bias-corrected intervals: near the estimate, up to the bias they correct
             # (0.09 bits measured for PIDCVX's redundancy)
             assert low - 0.3 < table.loc[name, column] < high + 0.3, (name, column)
     # PIDCVX's atoms are non-negative, and so are its bounds.
