@@ -38,7 +38,8 @@ def data():
 def markdown(frame, index=True):
     """A pipe table of a DataFrame (no tabulate needed)."""
     frame = frame.reset_index() if index else frame
-    rows = [list(map(str, frame.columns))] + frame.astype(str).values.tolist()
+    rows = [list(map(str, frame.columns))]
+    rows += [[str(v) for v in row] for row in frame.itertuples(index=False)]
     lines = ["| " + " | ".join(r) + " |" for r in rows]
     lines.insert(1, "|" + "---|" * len(frame.columns))
     return "\n".join(lines)

@@ -46,10 +46,10 @@ from sklearn_pid.datasets import (  # noqa: E402
     BOOLEAN_MIXTURES,
     INTERACTION_MIXTURES,
     boolean_mixture_table,
+    load_digits_halves,  # noqa: E402
     make_boolean_mixture,
     make_interaction_mixture,
 )
-from sklearn_pid.datasets import load_digits_halves  # noqa: E402
 from sklearn_pid.dmi import (  # noqa: E402
     DMIClassifier,
     EnsembleFusionClassifier,

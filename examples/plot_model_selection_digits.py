@@ -154,6 +154,7 @@ def make_models(seed=0, max_epochs=20):
             warmup_epochs=warmup,
             decomposition_epochs=decomposition,
             finetune_epochs=finetune,
+            n_init=1,  # one training, like the other models here (default 3)
             random_state=seed,
         ),
         "top half only": unimodal(TOP),

@@ -53,6 +53,7 @@ ESTIMATORS = {
         decomposition_epochs=1,
         finetune_epochs=1,
         batch_size=32,
+        n_init=1,  # one training: the contract, not the initialisations
         random_state=0,
     ),
     "JointFusionClassifier": JointFusionClassifier(

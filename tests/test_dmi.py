@@ -22,6 +22,7 @@ Exact facts used below:
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,8 @@ from sklearn_pid.dmi import (
     EnsembleFusionClassifier,
     JointFusionClassifier,
 )
-from sklearn_pid.nn._dmi_modules import FusionNet
+from sklearn_pid.nn import _dmi_modules
+from sklearn_pid.nn._dmi_modules import FusionNet, final_objective
 
 #: Small networks and few epochs: every fit below takes about a second.
 SMALL = {"encoder_hidden_sizes": (16,), "embedding_dim": 8, "batch_size": 64}
@@ -55,10 +57,19 @@ SMALL_DMI = {
     "warmup_epochs": 2,
     "decomposition_epochs": 2,
     "finetune_epochs": 4,
+    # one initialisation: the tests of n_init below set it
+    "n_init": 1,
 }
 
 #: Columns per modality of the generated mixtures (8 informative + 8 noise).
 WIDTH = 16
+
+#: The small networks' initialisations often disagree: the tests that train
+#: several expect the spread warning (tested in
+#: test_disagreeing_initialisations_warn).
+SPREAD_EXPECTED = pytest.mark.filterwarnings(
+    "ignore:The \\d+ initialisations of DMIClassifier disagree:UserWarning"
+)
 
 
 @pytest.fixture(scope="module")
@@ -186,10 +197,11 @@ def test_common_latent_option(mixture):
     assert clf.predict(X).shape == y.shape
 
 
+@SPREAD_EXPECTED
 @pytest.mark.parametrize(
     "cls, params",
     [
-        (DMIClassifier, SMALL_DMI),
+        (DMIClassifier, {**SMALL_DMI, "n_init": 2}),
         (JointFusionClassifier, {**SMALL, "max_epochs": 3}),
         (EnsembleFusionClassifier, {**SMALL, "max_epochs": 3}),
     ],
@@ -206,6 +218,144 @@ def test_random_state_makes_fits_reproducible(mixture, cls, params):
         pd.testing.assert_series_equal(
             a.interaction_proportions_, b.interaction_proportions_
         )
+        pd.testing.assert_frame_equal(a.init_results_, b.init_results_)
+        assert not a.init_results_["seed"].equals(c.init_results_["seed"])
+
+
+# ------------------------------------------------------------ n_init
+
+
+@SPREAD_EXPECTED
+def test_init_results_describe_every_initialisation(mixture):
+    X, y, _ = mixture
+    clf = DMIClassifier(modalities=WIDTH, random_state=0, **{**SMALL_DMI, "n_init": 3})
+    clf.fit(X, y)
+    results = clf.init_results_
+    assert results.shape == (3, 6)
+    assert results.columns.tolist() == ["seed", "objective", *ATOMS]
+    assert results.index.tolist() == [0, 1, 2] and results.index.name == "init"
+    assert results["seed"].nunique() == 3
+    assert np.isfinite(results["objective"]).all()
+    np.testing.assert_allclose(results[ATOMS].sum(axis=1), 1.0)
+    # the kept fit: the lowest objective, its shares and its net
+    assert clf.best_init_ == results["objective"].to_numpy().argmin()
+    kept = results.loc[clf.best_init_]
+    np.testing.assert_array_equal(clf.interaction_proportions_, kept[ATOMS])
+    Z = clf._scaled(X[:, :WIDTH], X[:, WIDTH:])
+    objective = final_objective(clf.net_, Z, y, clf.batch_size)
+    assert objective["objective"] == kept["objective"]
+    ranges = results[ATOMS].max() - results[ATOMS].min()
+    assert clf.proportions_spread_ == pytest.approx(ranges.max())
+    assert clf.n_epochs_ == 8
+
+
+def test_final_objective_is_the_sum_of_the_training_terms(mixture, fitted):
+    X, y, _ = mixture
+    Z = fitted._scaled(X[:, :WIDTH], X[:, WIDTH:])
+    terms = final_objective(fitted.net_, Z, y, fitted.batch_size)
+    assert list(terms)[:6] == [
+        "objective",
+        "ce_r1",
+        "ce_r2",
+        "ce_t1",
+        "ce_t2",
+        "ce_fused",
+    ]
+    assert terms["objective"] == pytest.approx(sum(list(terms.values())[1:]))
+    # the net's own loss on one batch, at the posterior means, is the same sum
+    module = fitted.net_.module_
+    batch = torch.as_tensor(Z[:64], dtype=torch.float32)
+    labels = torch.as_tensor(y[:64])
+    with torch.no_grad():
+        out = module(batch)
+        loss = module.loss(out, labels)
+        parts = module.loss_terms(out, labels)
+    assert float(loss) == pytest.approx(float(sum(parts.values())), rel=1e-6)
+    assert module.training is False and module.stage == "finetune"
+
+
+@SPREAD_EXPECTED
+@pytest.mark.parametrize(
+    "objectives, best",
+    [([2.0, 1.0, 3.0], 1), ([1.0, 0.5, 0.5], 1), ([np.nan, 2.0, 1.5], 2)],
+)
+def test_n_init_keeps_the_lowest_objective(mixture, monkeypatch, objectives, best):
+    """The criterion is replaced by given values: the fit of the lowest one is
+    kept, whole (net, shares, dataset values); NaN (diverged) never wins."""
+    X, y, _ = mixture
+    nets = []
+
+    def given_objective(net, *args):
+        nets.append(net)
+        return {"objective": objectives[len(nets) - 1]}
+
+    monkeypatch.setattr(_dmi_modules, "final_objective", given_objective)
+    clf = DMIClassifier(modalities=WIDTH, random_state=0, **{**SMALL_DMI, "n_init": 3})
+    clf.fit(X, y)
+    assert clf.best_init_ == best
+    assert clf.net_ is nets[best]
+    np.testing.assert_array_equal(clf.init_results_["objective"], objectives)
+    np.testing.assert_array_equal(
+        clf.interaction_proportions_, clf.init_results_.loc[best, ATOMS]
+    )
+    np.testing.assert_allclose(
+        clf.decomposition_, clf.transform(X).mean(axis=0), atol=1e-9
+    )
+
+
+@SPREAD_EXPECTED
+def test_n_init_all_diverged_keeps_the_first(mixture, monkeypatch):
+    X, y, _ = mixture
+    monkeypatch.setattr(
+        _dmi_modules, "final_objective", lambda *args: {"objective": np.nan}
+    )
+    clf = DMIClassifier(modalities=WIDTH, random_state=0, **{**SMALL_DMI, "n_init": 2})
+    assert clf.fit(X, y).best_init_ == 0
+
+
+@SPREAD_EXPECTED
+def test_first_initialisation_is_the_single_fit(mixture):
+    """Seeds are drawn from random_state before the first fit, the first one as
+    a single fit draws it: n_init=1 is init 0 of any n_init, bit for bit."""
+    X, y, _ = mixture
+    params = {"modalities": WIDTH, "random_state": 5, **SMALL_DMI, "n_init": 1}
+    single = DMIClassifier(**params).fit(X, y)
+    double = DMIClassifier(**{**params, "n_init": 2}).fit(X, y)
+    pd.testing.assert_series_equal(
+        single.init_results_.iloc[0], double.init_results_.iloc[0]
+    )
+    assert single.best_init_ == 0 and single.proportions_spread_ == 0.0
+    assert single.init_results_.shape == (1, 6)
+    # a RandomState instance is consumed in the same way
+    rng = DMIClassifier(**{**params, "random_state": np.random.RandomState(5)})
+    pd.testing.assert_frame_equal(rng.fit(X, y).init_results_, single.init_results_)
+
+
+def test_disagreeing_initialisations_warn(mixture, monkeypatch):
+    X, y, _ = mixture
+    original = DMIClassifier._dataset_values
+    calls = []
+
+    def second_puts_everything_in_redundancy(self, X1, X2):
+        values, shares = original(self, X1, X2)
+        calls.append(None)
+        if len(calls) == 2:
+            shares = np.array([1.0, 0.0, 0.0, 0.0])
+        return values, shares
+
+    monkeypatch.setattr(
+        DMIClassifier, "_dataset_values", second_puts_everything_in_redundancy
+    )
+    clf = DMIClassifier(modalities=WIDTH, random_state=0, **{**SMALL_DMI, "n_init": 2})
+    with pytest.warns(UserWarning, match="initialisations of DMIClassifier disagree"):
+        clf.fit(X, y)
+    assert clf.proportions_spread_ > 0.1
+
+
+def test_n_init_must_be_positive(mixture):
+    X, y, _ = mixture
+    with pytest.raises(InvalidParameterError, match="n_init"):
+        DMIClassifier(modalities=WIDTH, n_init=0).fit(X, y)
 
 
 class TinyEncoder(torch.nn.Module):
@@ -400,8 +550,9 @@ def test_ensemble_cannot_learn_synergy_and_joint_can():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(BOOLEAN_MIXTURES))
 def test_boolean_mixture_proportions_match_exact_shares(name):
-    """Default DMIClassifier on 10,000 samples: shares within 5 points of the
-    exact BROJA shares (measured: within 2 points on seed 0, ~20 s each)."""
+    """Default DMIClassifier (n_init=3) on 10,000 samples: shares within 5
+    points of the exact BROJA shares (measured: within 2 points on seed 0 with
+    n_init=1, 20-30 s; n_init=3 takes three times as long)."""
     exact = broja_decomposition(boolean_mixture_table(name))[ATOMS]
     exact_shares = exact / exact.sum()
     X, y = make_boolean_mixture(name, n_samples=10000, random_state=0)
@@ -411,6 +562,34 @@ def test_boolean_mixture_proportions_match_exact_shares(name):
     assert diff.max() < 0.05, table
     Xt, yt = make_boolean_mixture(name, n_samples=2000, random_state=1)
     assert clf.score(Xt, yt) > 0.98
+
+
+@pytest.mark.slow
+def test_and_or_xor_shares_do_not_depend_on_random_state():
+    """Issue 15: one fit in five or so of a single training put 4 to 12 points
+    of the redundancy of the 1/3 AND + 1/3 OR + 1/3 XOR mixture into the
+    unique parts. With the default n_init=3, two further random_states (0 is
+    tested above) give shares within 4 points of the exact 33.3 / 0 / 0 /
+    66.7 % (measured: within 1.2 points for random_state 0 to 7, whose 24
+    initialisations were up to 12 points off; here one initialisation is 3.4
+    points off for 1 and 8 points for 2; 40-60 s each)."""
+    exact = broja_decomposition(boolean_mixture_table("and+or+xor"))[ATOMS]
+    exact_shares = exact / exact.sum()
+    X, y = make_boolean_mixture("and+or+xor", n_samples=10000, random_state=0)
+    shares = {}
+    for random_state in (1, 2):
+        clf = DMIClassifier(modalities=WIDTH, random_state=random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the spread warning may fire
+            clf.fit(X, y)
+        results = clf.init_results_
+        assert results.shape == (3, 6)
+        assert clf.best_init_ == results["objective"].to_numpy().argmin()
+        shares[random_state] = clf.interaction_proportions_
+    table = pd.DataFrame({"exact": exact_shares, **shares})
+    for value in shares.values():
+        assert (value - exact_shares).abs().max() < 0.04, table
+    assert (shares[1] - shares[2]).abs().max() < 0.04, table
 
 
 @pytest.mark.slow

@@ -366,36 +366,57 @@ class DMIModule(EnsembleFusionModule):
         return self.common_weight * common
 
     def loss(self, out, y):
-        if self.stage == "warmup":
-            loss = EnsembleFusionModule.loss(self, out, y)
-            if self.common_dim:
-                loss = loss + self._common_loss(out)
-            return loss
+        terms = iter(self.loss_terms(out, y).values())
+        loss = next(terms)
+        for term in terms:
+            loss = loss + term
+        return loss
+
+    def loss_terms(self, out, y):
+        """The weighted terms of the current stage's objective, in nats.
+
+        ``loss`` is their sum, added in this order (the order of the
+        objective in the class docstring).
+
+        Returns
+        -------
+        dict of scalar tensors
+            Warm-up: ``ce_1``, ``ce_2`` (and ``common``). Decomposition and
+            fine-tuning: ``ce_r1``, ``ce_r2``, ``ce_t1``, ``ce_t2``,
+            ``ce_fused``, then ``kl_m``, ``reconstruction_m``,
+            ``separation_m`` for ``m = 1, 2`` (each times its weight),
+            (``common``) and ``alignment`` (times ``alignment_weight``).
+        """
         ce = F.cross_entropy
+        if self.stage == "warmup":
+            terms = {
+                "ce_1": ce(out["logits_1"], y),
+                "ce_2": ce(out["logits_2"], y),
+            }
+            if self.common_dim:
+                terms["common"] = self._common_loss(out)
+            return terms
         lr1, lr2 = out["logits_r1"], out["logits_r2"]
         lu1, lu2 = out["logits_u1"], out["logits_u2"]
         unimodal = (0.5 * (lr1 + lr2) + lu1 + lu2).detach()
-        loss = (
-            ce(lr1, y)
-            + ce(lr2, y)
-            + ce(lr1 + lu1, y)
-            + ce(lr2 + lu2, y)
-            + ce(unimodal + out["logits_s"], y)
-        )
+        terms = {
+            "ce_r1": ce(lr1, y),
+            "ce_r2": ce(lr2, y),
+            "ce_t1": ce(lr1 + lu1, y),
+            "ce_t2": ce(lr2 + lu2, y),
+            "ce_fused": ce(unimodal + out["logits_s"], y),
+        }
         d = self.latent_dim
         for m in (1, 2):
             mean, log_var = out[f"mean_{m}"], out[f"log_var_{m}"]
             kl = 0.5 * (mean.pow(2) + log_var.exp() - 1.0 - log_var).sum(1).mean()
             recon = F.mse_loss(out[f"recon_{m}"], out[f"z_{m}"].detach())
             sep = _cross_correlation(mean[:, :d], mean[:, d : 2 * d])
-            loss = (
-                loss
-                + self.beta * kl
-                + self.reconstruction_weight * recon
-                + self.separation_weight * sep
-            )
+            terms[f"kl_{m}"] = self.beta * kl
+            terms[f"reconstruction_{m}"] = self.reconstruction_weight * recon
+            terms[f"separation_{m}"] = self.separation_weight * sep
         if self.common_dim:
-            loss = loss + self._common_loss(out)
+            terms["common"] = self._common_loss(out)
             context = (0.5 * (out["c_1"] + out["c_2"])).detach()
             align = _context_class_kl(
                 out["mean_1"][:, :d],
@@ -415,7 +436,8 @@ class DMIModule(EnsembleFusionModule):
                 y,
                 self.n_classes,
             )
-        return loss + self.alignment_weight * align
+        terms["alignment"] = self.alignment_weight * align
+        return terms
 
     def part_logits(self, X):
         """Logits of the heads at the posterior means (eval mode).
@@ -523,6 +545,56 @@ def _context_class_kl(mean_1, log_var_1, mean_2, log_var_2, y, context, width):
     (m1, v1), (m2, v2) = moments
     diff = (m1 - m2).pow(2)
     return (0.5 * ((v1 + diff) / v2 + (v2 + diff) / v1 - 2.0).sum(1)).mean()
+
+
+def final_objective(net, X, y, batch_size):
+    """The final-stage objective of a fitted :class:`DMIModule` net, and its terms.
+
+    The fine-tuning objective (``loss_terms`` in stage ``"finetune"``) at the
+    posterior means (eval mode: no latent sample), averaged over consecutive
+    batches of ``batch_size`` rows in the order given, weighted by their
+    sizes: a deterministic function of the weights and the data, on the
+    batch size the net trained with (the alignment and separation terms are
+    batch statistics). As in
+    :func:`~sklearn_pid.nn._train.batched_forward`, the module runs in
+    float64 on the CPU.
+
+    Parameters
+    ----------
+    net : FusionNet
+        Fitted, with a :class:`DMIModule`.
+    X : ndarray of shape (n_samples, n_features)
+        Standardised inputs.
+    y : ndarray of shape (n_samples,)
+        Class indices.
+    batch_size : int
+
+    Returns
+    -------
+    dict
+        ``objective`` (nats) and the terms of ``loss_terms``, as floats.
+    """
+    import copy
+
+    from ._train import cpu_threads
+
+    module = copy.deepcopy(net.module_)
+    dtype = torch.float32
+    if torch.device(net.device).type == "cpu":
+        module = module.double()
+        dtype = torch.float64
+    module.set_stage(STAGES[-1]).eval()
+    sums = {}
+    with torch.inference_mode(), cpu_threads(net.device, 0):
+        for start in range(0, X.shape[0], batch_size):
+            rows = slice(start, start + batch_size)
+            batch = torch.as_tensor(X[rows], dtype=dtype, device=net.device)
+            labels = torch.as_tensor(y[rows], dtype=torch.long, device=net.device)
+            terms = module.loss_terms(module(batch), labels)
+            for name, value in terms.items():
+                sums[name] = sums.get(name, 0.0) + float(value) * labels.shape[0]
+    terms = {name: value / max(X.shape[0], 1) for name, value in sums.items()}
+    return {"objective": sum(terms.values()), **terms}
 
 
 class FusionNet(NeuralNet):
