@@ -405,7 +405,7 @@ class _Refit:
 
     def __init__(self, fitted, template, X, y_index):
         self.template = template
-        self.X = X
+        self.X = X if hasattr(X, "iloc") else np.asarray(X)  # rows by index
         self.classes = fitted.classes_
         self.y_index = y_index
         self.estimate = _values(fitted)
