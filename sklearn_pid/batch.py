@@ -723,7 +723,7 @@ class PIDBatch(InformationEstimator):
             0: learned, ``1 .. len(MATCHING_BETAS)``: a posterior kernel,
             ``len(MATCHING_BETAS) + 1``: the comonotone matching.
         """
-        from .nn._align import CouplingResult
+        from .nn._align import CouplingResult, batch_targets
         from .nn._sinkhorn import coupling_terms, log_kernel, sinkhorn
 
         n_classes = log_p1.shape[1]
@@ -822,33 +822,6 @@ class PIDBatch(InformationEstimator):
         return point, batch_index, stats
 
 
-def batch_targets(log_p1, log_p2, log_prior, info_targets):
-    """Row and column targets of a batch, tilted as in ``project_batch``.
-
-    Parameters
-    ----------
-    log_p1, log_p2 : Tensor of shape (m, n_classes)
-    log_prior : Tensor of shape (n_classes,)
-    info_targets : Tensor of shape (2,)
-
-    Returns
-    -------
-    rows, cols : Tensor of shape (n_classes, m)
-    """
-    import torch
-
-    from .nn._sinkhorn import consistent_targets, information_features, tilt_weights
-
-    prior = log_prior.exp()
-    probas, weights = [], []
-    for log_p, info in zip((log_p1, log_p2), info_targets):
-        proba = log_p.exp()
-        features = information_features(proba, log_prior)
-        weights.append(tilt_weights(features, torch.cat([prior, info[None]])))
-        probas.append(proba)
-    return consistent_targets(weights[0], probas[0], weights[1], probas[1])
-
-
 def matched_log_coupling(rows, cols, log_p1, log_p2):
     """The posterior-matching coupling of a batch, in logs.
 
@@ -865,7 +838,8 @@ def matched_log_coupling(rows, cols, log_p1, log_p2):
     Parameters
     ----------
     rows, cols : Tensor of shape (n_classes, m)
-        Targets of equal mass per label (:func:`batch_targets`).
+        Targets of equal mass per label
+        (:func:`~sklearn_pid.nn._align.batch_targets`).
     log_p1, log_p2 : Tensor of shape (m, n_classes)
 
     Returns

@@ -273,16 +273,15 @@ def bootstrap(
     """
     fitted, y_index = _fit_once(estimator, X, y)
     route = _route(fitted, estimator, X, y_index)
-    rng = check_random_state(random_state)
-    draws = [_resample_rows(y_index, rng) for _ in range(n_resamples)]
-    seeds = rng.randint(np.iinfo(np.int32).max, size=n_resamples)
-    values = _run(
+    values = _resampled(
+        route,
         route.bootstrap_values,
-        list(zip(draws, seeds)),
+        lambda rng: _resample_rows(y_index, rng),
+        n_resamples,
+        random_state,
         n_jobs,
         verbose,
-        "bootstrap",
-        route.name,
+        f"bootstrap ({route.name})",
     )
     return _bootstrap_result(
         route.estimate, values, route, confidence_level, method, fitted
@@ -361,16 +360,15 @@ def permutation_test(
     """
     fitted, y_index = _fit_once(estimator, X, y)
     route = _route(fitted, estimator, X, y_index)
-    rng = check_random_state(random_state)
-    draws = [route.null_draw(rng) for _ in range(n_resamples)]
-    seeds = rng.randint(np.iinfo(np.int32).max, size=n_resamples)
-    null = _run(
+    null = _resampled(
+        route,
         route.null_values,
-        list(zip(draws, seeds)),
+        route.null_draw,
+        n_resamples,
+        random_state,
         n_jobs,
         verbose,
-        "permutation test",
-        route.name,
+        f"permutation test ({route.name})",
     )
     names = route.estimate.index
     nulls = NULLS[route.name]
@@ -560,16 +558,26 @@ def _permute_within(groups, y_index, rng):
     return out
 
 
-def _run(function, tasks, n_jobs, verbose, what, route):
-    """``function`` over ``tasks`` in joblib batches, results in task order."""
-    size = _BATCH[route]
+def _resampled(route, function, draw, n_resamples, random_state, n_jobs, verbose, what):
+    """``function((draw, seed))`` of a route for ``n_resamples`` draws, in
+    joblib batches.
+
+    Every draw and seed comes from ``random_state`` before anything runs, so
+    the results (in draw order) do not depend on ``n_jobs`` or the backend.
+    The seed is the estimator's ``random_state`` in a refit.
+    """
+    rng = check_random_state(random_state)
+    draws = [draw(rng) for _ in range(n_resamples)]
+    seeds = rng.randint(np.iinfo(np.int32).max, size=n_resamples)
+    tasks = list(zip(draws, seeds))
+    size = _BATCH[route.name]
     batches = [tasks[i : i + size] for i in range(0, len(tasks), size)]
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     results = parallel(delayed(_map)(function, batch) for batch in batches)
     if verbose:
         from tqdm.auto import tqdm
 
-        results = tqdm(results, total=len(batches), desc=f"{what} ({route}), batches")
+        results = tqdm(results, total=len(batches), desc=f"{what}, batches")
     return np.vstack([r for batch in results for r in batch])
 
 

@@ -46,13 +46,14 @@ from sklearn.tree import DecisionTreeClassifier
 
 from sklearn_pid import PIDBatch
 from sklearn_pid._posteriors import distinct_columns
-from sklearn_pid.batch import batch_targets, matched_log_coupling
+from sklearn_pid.batch import matched_log_coupling
 from sklearn_pid.cvx import PIDCVX
 from sklearn_pid.datasets import (
     make_bitwise,
     make_gaussian_mixture,
     make_latent_modalities,
 )
+from sklearn_pid.nn._align import batch_targets
 from sklearn_pid.nn._sinkhorn import (
     consistent_targets,
     coupling_terms,

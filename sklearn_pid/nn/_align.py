@@ -106,6 +106,30 @@ class CouplingResult(NamedTuple):
     info: torch.Tensor
 
 
+def batch_targets(log_p1, log_p2, log_prior, info_targets):
+    """Row and column targets of a batch: each side tilted to the class prior and
+    its unimodal information, then made consistent.
+
+    Parameters
+    ----------
+    log_p1, log_p2 : Tensor of shape (m, n_classes)
+    log_prior : Tensor of shape (n_classes,)
+    info_targets : Tensor of shape (2,)
+
+    Returns
+    -------
+    rows, cols : Tensor of shape (n_classes, m)
+    """
+    prior = log_prior.exp()
+    probas, weights = [], []
+    for log_p, info in zip((log_p1, log_p2), info_targets):
+        proba = log_p.exp()
+        features = information_features(proba, log_prior)
+        weights.append(tilt_weights(features, torch.cat([prior, info[None]])))
+        probas.append(proba)
+    return consistent_targets(weights[0], probas[0], weights[1], probas[1])
+
+
 def project_batch(
     e1, e2, log_p1, log_p2, log_prior, info_targets, tol, max_iter, unroll=None
 ):
@@ -130,14 +154,7 @@ def project_batch(
     CouplingResult
     """
     with torch.no_grad():
-        prior = log_prior.exp()
-        probas, weights = [], []
-        for log_p, info in zip((log_p1, log_p2), info_targets):
-            proba = log_p.exp()
-            features = information_features(proba, log_prior)
-            weights.append(tilt_weights(features, torch.cat([prior, info[None]])))
-            probas.append(proba)
-        rows, cols = consistent_targets(weights[0], probas[0], weights[1], probas[1])
+        rows, cols = batch_targets(log_p1, log_p2, log_prior, info_targets)
     log_q, residual, _ = sinkhorn(
         log_kernel(e1, e2), rows, cols, tol, max_iter, unroll=unroll
     )
