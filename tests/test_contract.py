@@ -335,7 +335,10 @@ def test_knife_power_of_two_scale_moves_by_the_log_jacobian(
 #: Entropies of ~1000 bits or nats (LSMIEstimator, KNIFEDensity): float64
 #: spacing there is 2.3e-13 (measured: differences up to 3.3e-13, in
 #: KNIFEDensity's log-density at 1e300); the others' numbers are of order 1.
-EXTREME_SCALE_ATOL = {"LSMIEstimator": 1e-12, "KNIFEDensity": 1e-12}
+#: The cross-fitted estimators temper their posteriors with an exponent found
+#: by a bounded scalar search (to 1e-6), whose path an ulp of input moves:
+#: measured 7.9e-12 on LSMIEstimator's transform.
+EXTREME_SCALE_ATOL = {"LSMIEstimator": 1e-10, "PIDBatch": 1e-10, "KNIFEDensity": 1e-12}
 
 
 @pytest.mark.parametrize("factor", [1e300, 1e-300])
