@@ -53,7 +53,8 @@ _REDUNDANCY = "labels permuted; at least the p-values of mi_1 and mi_2"
 NULLS = {
     "tables": {
         "redundancy": _REDUNDANCY,
-        "synergy": "tables drawn from q* (the observed p(x1, y), p(x2, y); no synergy)",
+        "synergy": "tables drawn from q* (the observed p(x1, y), p(x2, y); no "
+        "synergy); at least the p-value of mi_joint",
         "mi_1": _LABELS,
         "mi_2": _LABELS,
         "mi_joint": _LABELS,
@@ -313,7 +314,10 @@ def permutation_test(
       and the redundancy exceeds what independent labels give;
     * ``synergy``: for :class:`~sklearn_pid.PIDCVX`, tables drawn from the
       fitted ``q_``, which has the observed ``p(x1, y)``, ``p(x2, y)`` and no
-      synergy (a parametric bootstrap of the null ``synergy = 0``); NaN for
+      synergy (a parametric bootstrap of the null ``synergy = 0``), and the
+      p-value is at least that of ``mi_joint`` (a synergy needs
+      information; alone, the ``q_`` null rejected 13 % of independent
+      labels at 0.05, with it 3 %); NaN for
       the other estimators (their null would need the posteriors refitted
       on every drawn data set);
     * ``unique_1``, ``unique_2``: NaN. Like the redundancy they are
@@ -381,8 +385,11 @@ def permutation_test(
     slack = 1e-9 * np.maximum(1.0, np.abs(stat.to_numpy()))
     exceed = (null.to_numpy() >= stat.to_numpy() - slack).sum(axis=0)
     pvalue = pd.Series((1 + exceed) / (1 + n_resamples), index=names, name="pvalue")
+    # an atom needs information: at least the p-value(s) of what it needs
     if {"mi_1", "mi_2"} <= set(names):
         pvalue["redundancy"] = pvalue[["redundancy", "mi_1", "mi_2"]].max()
+    if "mi_joint" in names:
+        pvalue["synergy"] = pvalue[["synergy", "mi_joint"]].max()
     pvalue[[n for n in names if n not in nulls]] = np.nan
     return PermutationTestResult(
         statistic=stat.rename("statistic"),
