@@ -315,6 +315,7 @@ def test_lsmi_calibration_zeroes_noise_labels():
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:The plug-in bias")
 def test_pidcvx_coverage_on_discrete_tables():
     """95 % intervals cover the exact decomposition of the table in >= 88 % of
     100 replicates (300 samples of a 3 x 3 x 2 table each; its unique_1 is
@@ -335,6 +336,7 @@ def test_pidcvx_coverage_on_discrete_tables():
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:The plug-in bias")  # 9 x 2 cells, 300 samples
 def test_pidcvx_false_positive_rate_on_independent_labels():
     """Labels independent of both modalities: the informations' p-values
     reject at 0.05 in 1-10 % of 100 replicates (49 permutations: p <= 0.05
