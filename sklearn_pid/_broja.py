@@ -23,6 +23,7 @@ residual marginal violation (each label's slice of ``q`` is rescaled to its
 row and column sums; the zero pattern is kept).
 """
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,10 +199,13 @@ def _failures():
     )
 
 
+@functools.cache
 def _installed_cvxpy_solvers():
+    """The installed CVXPY solvers (asked once: CVXPY imports each solver's
+    package to answer, about 8 ms a call, a sixth of a small table's solve)."""
     import cvxpy as cp
 
-    return set(cp.installed_solvers())
+    return frozenset(cp.installed_solvers())
 
 
 def _run(name, p, options, verbose):
