@@ -451,7 +451,7 @@ class PIDBatch(InformationEstimator):
             verbose=self.verbose,
         )
         self._out_of_fold = self._fold_counts = None
-        self._oof_values = self._oof_folds = None
+        self._oof_values = self._oof_folds = self._oof_features = None
         self._matching = self.cv is not None
         self.temperatures_ = np.ones(3)
         if self.cv is None:
@@ -472,12 +472,7 @@ class PIDBatch(InformationEstimator):
             log_post = temper(log_post, self.temperatures_, log_prior)
         self.scalers_ = (Standardizer().fit(X1), Standardizer().fit(X2))
         packed = self._pack(X1, X2, log_post)
-        proba = np.exp(log_post[:2])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            kl = np.where(
-                proba > 0, proba * (log_post[:2] - np.log(self.class_prior_)), 0
-            )
-        self.info_targets_ = kl.sum(axis=2).mean(axis=1)  # (2,), nats
+        self.info_targets_ = self._info_targets(log_post)
         self.net_ = self._train_alignment(packed, X1.shape[1], X2.shape[1], rng)
         self.eval_seed_ = draw_seed(rng)
 
@@ -501,6 +496,7 @@ class PIDBatch(InformationEstimator):
             self._oof_values = np.concatenate([point, mi.transpose(1, 2, 0)], axis=2)
             self._oof_folds = test_fold
             self._oof_log_post = raw_log_post
+            self._oof_features = packed[:, : -2 * self.classes_.size]
         values = dict(zip(ATOMS, atoms.mean(axis=0)))
         return values | dict(zip(MI_TERMS, map(np.mean, info)))
 
@@ -659,10 +655,14 @@ class PIDBatch(InformationEstimator):
     def _out_of_fold_statistic(self):
         """The dataset values as a function of fitting rows and their labels.
 
-        Used by :mod:`sklearn_pid.inference`: the atoms are means of
-        :meth:`_out_of_fold_values` (couplings fixed); the informations are
-        recomputed from the raw out-of-fold posteriors with the temperatures
-        (``calibration``) fitted again on each resample, as ``fit`` does.
+        Used by :mod:`sklearn_pid.inference`. As ``fit`` does, on the rows
+        given (a resample, duplicates included): the raw out-of-fold
+        posteriors are calibrated again (temperatures fitted on ``labels``),
+        the batch targets recomputed, and the rows split into new batches and
+        coupled again by the fitted alignment net and the candidate couplings.
+        Only the posterior networks and the alignment net stay fixed, so the
+        interval includes the variability of the couplings (the atoms of a
+        batch move with the samples it holds), not that of the networks.
 
         Returns
         -------
@@ -671,12 +671,22 @@ class PIDBatch(InformationEstimator):
             None with ``cv=None``.
         folds : ndarray of int of shape (n_samples,) or None
         """
-        values, folds = self._out_of_fold_values()
-        if values is None:
+        check_is_fitted(self)
+        if self._oof_folds is None:
             return None, None
-        return _Statistic(self, values[..., :4], self._oof_log_post), folds
+        return _Statistic(self), self._oof_folds.copy()
 
     # ------------------------------------------------------------------ helpers
+
+    def _info_targets(self, log_post):
+        """Means of ``KL(p(.|x1) || p(y))`` and ``KL(p(.|x2) || p(y))``,
+        ndarray of shape (2,), in nats."""
+        proba = np.exp(log_post[:2])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kl = np.where(
+                proba > 0, proba * (log_post[:2] - np.log(self.class_prior_)), 0
+            )
+        return kl.sum(axis=2).mean(axis=1)
 
     def _kernel_flops(self):
         """Multiply-adds of a batch's kernel, ``m^2 n_classes d``: below
@@ -749,8 +759,9 @@ class PIDBatch(InformationEstimator):
             best, choice = CouplingResult(zero, g1, g2, info), len(kernels)
         return best, choice
 
-    def _couple(self, packed, log_post):
-        """Couple ``packed`` batch by batch.
+    def _couple(self, packed, log_post, info_targets=None):
+        """Couple ``packed`` batch by batch (to ``info_targets``, default
+        ``info_targets_``).
 
         Returns
         -------
@@ -777,9 +788,9 @@ class PIDBatch(InformationEstimator):
         log_prior = torch.as_tensor(
             np.log(self.class_prior_), dtype=torch.float32, device=device
         )
-        info_targets = torch.as_tensor(
-            self.info_targets_, dtype=torch.float32, device=device
-        )
+        if info_targets is None:
+            info_targets = self.info_targets_
+        info_targets = torch.as_tensor(info_targets, dtype=torch.float32, device=device)
         iq = np.empty((n_samples, n_classes))
         batch_index = np.empty(n_samples, dtype=np.int64)
         residuals = []
@@ -871,21 +882,30 @@ def matched_log_coupling(rows, cols, log_p1, log_p2):
 
 
 class _Statistic:
-    """``PIDBatch``'s dataset values from its out-of-fold values (picklable:
-    arrays only, not the fitted networks)."""
+    """``PIDBatch``'s dataset values on resampled fitting rows (see
+    ``PIDBatch._out_of_fold_statistic``)."""
 
-    def __init__(self, estimator, atoms, log_post):
-        self.atoms = atoms
-        self.log_post = log_post
+    def __init__(self, estimator):
+        self.estimator = estimator
+        self.features = estimator._oof_features
+        self.log_post = estimator._oof_log_post
         self.log_prior = np.log(estimator.class_prior_)
         self.calibrate = estimator.calibration == "temperature"
         self.scale = 1 / np.log(estimator.base)
 
     def __call__(self, rows, labels):
+        from .nn._align import pack_inputs
+
+        est = self.estimator
         log_post = self.log_post[:, rows]
         if self.calibrate:
             exponents = [fit_temperature(lp, labels, self.log_prior) for lp in log_post]
             log_post = temper(log_post, exponents, self.log_prior)
-        point = log_post[:, np.arange(labels.size), labels] - self.log_prior[labels]
-        atoms = self.atoms[rows, labels].mean(axis=0)
-        return np.concatenate([atoms, point.mean(axis=1) * self.scale])
+        d_1 = est.scalers_[0].n_features_in_
+        Z = self.features[rows]
+        packed = pack_inputs(Z[:, :d_1], Z[:, d_1:], log_post[0], log_post[1])
+        point, _, _ = est._couple(packed, log_post, est._info_targets(log_post))
+        index = np.arange(labels.size)
+        atoms = point[index, labels].mean(axis=0)
+        info = log_post[:, index, labels] - self.log_prior[labels]
+        return np.concatenate([atoms, info.mean(axis=1) * self.scale])
