@@ -2,8 +2,11 @@
 
 import contextlib
 import io
+import re
 import subprocess
 import sys
+from itertools import islice
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,6 +16,8 @@ from helpers import ATOMS
 from sklearn_pid import __main__ as cli
 from sklearn_pid import demo
 from sklearn_pid.datasets import gaussian_modalities_pointwise, make_gaussian_modalities
+
+GOLDEN_DEMO = Path(__file__).parent / "golden" / "demo.csv"
 
 ROWS = [
     ("PIDCVX", "AND"),
@@ -30,7 +35,8 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def demo_run():
-    """Run ``main(["demo"])`` once; return its exit status, stdout and table."""
+    """Run ``main(["demo"])`` once; return its exit status, stdout and table
+    (about 2.5 minutes on 2 cores: the slow tests below share it)."""
     tables = []
     original = demo.demo_table
 
@@ -46,6 +52,39 @@ def demo_run():
     return status, out.getvalue(), tables[0]
 
 
+@pytest.mark.slow
+def test_demo_table_same_numbers_as_before(demo_run):
+    """The demo's numbers are those stored in tests/golden/demo.csv (see
+    tests/test_golden.py for what was re-stored and why)."""
+    stored = pd.read_csv(GOLDEN_DEMO, index_col=[0, 1])
+    # the stored columns: not "seconds", nor the bootstrap intervals
+    table = demo_run[2][stored.columns]
+    # DMIClassifier's atoms are means of transform: reordered (test_golden's
+    # REORDERED)
+    exact = table.index.get_level_values(0) != "DMIClassifier"
+    pd.testing.assert_frame_equal(
+        table[exact], stored[exact], check_exact=True, check_names=False
+    )
+    np.testing.assert_allclose(table[~exact], stored[~exact], rtol=0, atol=1e-15)
+
+
+def test_demo_command_on_the_first_rows(monkeypatch, capsys):
+    """The command's output on the first three rows, one with an interval
+    (the full demo runs in the slow tests: 2.5 minutes)."""
+    cases = demo._demo_cases
+    monkeypatch.setattr(demo, "_demo_cases", lambda seed: islice(cases(seed), 3))
+    monkeypatch.setattr(demo, "DEMO_INTERVALS", {("PIDCVX", "XOR"): 20})
+    assert cli.main(["demo"]) == 0
+    output = capsys.readouterr().out
+    assert output.startswith("sklearn-pid demo: partial information decomposition")
+    assert "in bits" in output and "seed=0" in output
+    for gate in ("AND", "OR", "XOR"):  # a table row: name, then 8 numbers
+        assert re.search(rf"^(PIDCVX)? +{gate}( +[0-9.]+){{8}}$", output, re.M), gate
+    assert "95 % bootstrap intervals [low, high] of the atoms, in bits:" in output
+    assert re.search(r"^PIDCVX XOR( +\[[0-9.]+, [0-9.]+\]){4}$", output, re.M)
+
+
+@pytest.mark.slow
 def test_demo_prints_the_table(demo_run):
     status, output, table = demo_run
     assert status == 0
@@ -72,6 +111,7 @@ def test_demo_prints_the_table(demo_run):
             assert output.count(line) == 1
 
 
+@pytest.mark.slow
 def test_demo_intervals(demo_run):
     _, _, table = demo_run
     bounds = table[demo.interval_columns()]
@@ -96,6 +136,7 @@ def test_demo_intervals(demo_run):
     assert (table.loc[("PIDCVX", "digits halves"), demo.interval_columns()] >= 0).all()
 
 
+@pytest.mark.slow
 def test_demo_values(demo_run):
     _, _, table = demo_run
     # XOR on n = 10^4 sampled bits: the plug-in deviations of H(Y), I(X1;Y) and
@@ -119,6 +160,7 @@ def test_demo_values(demo_run):
     assert (table.loc["PIDCVX", ATOMS] >= 0).all().all()
 
 
+@pytest.mark.slow
 def test_demo_dmi_shares_match_the_exact_mixture(demo_run):
     _, _, table = demo_run
     got = table.loc[("DMIClassifier", "AND+XOR mixture"), ATOMS]
@@ -150,6 +192,7 @@ def test_demo_notes_are_computed(monkeypatch):
     assert "make_boolean_mixture('or+xor')" in notes
 
 
+@pytest.mark.slow
 def test_demo_lsmi_matches_the_exact_means(demo_run):
     _, _, table = demo_run
     X, y = make_gaussian_modalities(2000, rho=0.5, random_state=0)
@@ -160,6 +203,7 @@ def test_demo_lsmi_matches_the_exact_means(demo_run):
         assert got[atom] == pytest.approx(exact[atom], abs=0.05), atom
 
 
+@pytest.mark.slow
 def test_demo_pidbatch_matches_the_binned_reference(demo_run):
     _, _, table = demo_run
     got = table.loc[("PIDBatch", "GMM"), ATOMS]

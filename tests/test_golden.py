@@ -4,7 +4,6 @@
 import warnings
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from tests.golden.cases import HERE, cases, outputs
@@ -54,20 +53,4 @@ def test_same_numbers_as_before(name, estimator, X, y):
 # atoms), LSMIEstimator with cv (tempered out-of-fold posteriors), PIDBatch
 # (cross-fitted and tempered posteriors, candidate couplings) and
 # DMIClassifier (n_init=3 trainings, the lowest objective kept).
-
-
-@pytest.mark.slow
-def test_demo_table_same_numbers_as_before():
-    from sklearn_pid.demo import demo_table
-
-    stored = pd.read_csv(HERE / "demo.csv", index_col=[0, 1])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # the stored columns: not "seconds", nor the bootstrap intervals
-        table = demo_table(seed=0)[stored.columns]
-    # DMIClassifier's atoms are means of transform: reordered (see REORDERED)
-    exact = table.index.get_level_values(0) != "DMIClassifier"
-    pd.testing.assert_frame_equal(
-        table[exact], stored[exact], check_exact=True, check_names=False
-    )
-    np.testing.assert_allclose(table[~exact], stored[~exact], rtol=0, atol=1e-15)
+# The demo table is compared in tests/test_demo.py (one demo run for all its tests).
