@@ -98,7 +98,8 @@ def main():
         "# Inference on breast_cancer (mean vs worst columns)",
         "",
         f"{time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-        f"n_jobs={args.n_jobs}; bootstrap 200 resamples (bias-corrected 95 % intervals), "
+        f"n_jobs={args.n_jobs}; bootstrap 200 resamples "
+        "(bias-corrected 95 % intervals), "
         "permutation test 199; wall seconds include the estimate's fit.",
         "",
     ]
