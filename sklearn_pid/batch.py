@@ -451,7 +451,7 @@ class PIDBatch(InformationEstimator):
             verbose=self.verbose,
         )
         self._out_of_fold = self._fold_counts = None
-        self._oof_values = self._oof_folds = self._oof_features = None
+        self._oof_values = self._oof_folds = None
         self._matching = self.cv is not None
         self.temperatures_ = np.ones(3)
         if self.cv is None:
@@ -496,7 +496,6 @@ class PIDBatch(InformationEstimator):
             self._oof_values = np.concatenate([point, mi.transpose(1, 2, 0)], axis=2)
             self._oof_folds = test_fold
             self._oof_log_post = raw_log_post
-            self._oof_features = packed[:, : -2 * self.classes_.size]
         values = dict(zip(ATOMS, atoms.mean(axis=0)))
         return values | dict(zip(MI_TERMS, map(np.mean, info)))
 
@@ -652,7 +651,7 @@ class PIDBatch(InformationEstimator):
             return None, None
         return self._oof_values.copy(), self._oof_folds.copy()
 
-    def _out_of_fold_statistic(self):
+    def _out_of_fold_statistic(self, X):
         """The dataset values as a function of fitting rows and their labels.
 
         Used by :mod:`sklearn_pid.inference`. As ``fit`` does, on the rows
@@ -664,6 +663,12 @@ class PIDBatch(InformationEstimator):
         interval includes the variability of the couplings (the atoms of a
         batch move with the samples it holds), not that of the networks.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The fitting data, in the order of the fit: the encoders' inputs
+            (not stored by ``fit``).
+
         Returns
         -------
         statistic : callable or None
@@ -674,7 +679,14 @@ class PIDBatch(InformationEstimator):
         check_is_fitted(self)
         if self._oof_folds is None:
             return None, None
-        return _Statistic(self), self._oof_folds.copy()
+        X1, X2, _ = self._modalities_of(X)
+        if X1.shape[0] != self._oof_folds.size:
+            raise ValueError(
+                f"X has {X1.shape[0]} rows; the fit had {self._oof_folds.size}."
+            )
+        n_classes = self.classes_.size
+        features = self._pack(X1, X2, self._oof_log_post)[:, : -2 * n_classes]
+        return _Statistic(self, features), self._oof_folds.copy()
 
     # ------------------------------------------------------------------ helpers
 
@@ -885,9 +897,9 @@ class _Statistic:
     """``PIDBatch``'s dataset values on resampled fitting rows (see
     ``PIDBatch._out_of_fold_statistic``)."""
 
-    def __init__(self, estimator):
+    def __init__(self, estimator, features):
         self.estimator = estimator
-        self.features = estimator._oof_features
+        self.features = features  # the standardised inputs of the encoders
         self.log_post = estimator._oof_log_post
         self.log_prior = np.log(estimator.class_prior_)
         self.calibrate = estimator.calibration == "temperature"

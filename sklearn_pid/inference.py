@@ -509,7 +509,7 @@ def _route(fitted, template, X, y_index):
     """The cheapest valid route for this fitted estimator."""
     hook = getattr(fitted, "_out_of_fold_statistic", None)
     if hook is not None:
-        statistic, folds = hook()
+        statistic, folds = hook(X)
         if statistic is not None:
             return _OutOfFold(fitted, statistic, folds, y_index)
     if hasattr(fitted, "_fit_states"):

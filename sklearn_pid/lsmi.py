@@ -312,13 +312,19 @@ class LSMIEstimator(InformationEstimator):
     def _log_proba(self, X1, X2):
         return self._predict_logs(X1, X2, densities=False)[0][2]
 
-    def _out_of_fold_statistic(self):
+    def _out_of_fold_statistic(self, X):
         """The dataset values as a function of fitting rows and their labels.
 
         Used by :mod:`sklearn_pid.inference` to bootstrap rows and permute
         labels without refitting any model: the out-of-fold posteriors and
         densities stay, the temperatures (``calibration``) are fitted again
         on each resample, as ``fit`` does on the data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The fitting data, in the order of the fit (unused here: the
+            out-of-fold values are stored).
 
         Returns
         -------

@@ -264,7 +264,7 @@ def test_lsmi_out_of_fold_route():
     assert boot.route == "out-of-fold"
     est = lsmi.fit(X, y)
     np.testing.assert_allclose(boot.estimate[ATOMS], est.decomposition_)
-    statistic, folds = est._out_of_fold_statistic()
+    statistic, folds = est._out_of_fold_statistic(X)
     np.testing.assert_allclose(
         statistic(np.arange(y.size), y)[:4], est.decomposition_, atol=1e-12
     )
@@ -286,7 +286,7 @@ def test_pidbatch_out_of_fold_route():
     boot = bootstrap(est, X, y, n_resamples=20, random_state=0)
     assert boot.route == "out-of-fold"
     fitted = est.fit(X, y)
-    statistic, _ = fitted._out_of_fold_statistic()
+    statistic, _ = fitted._out_of_fold_statistic(X)
     expected = [*fitted.decomposition_, fitted.mi_1_, fitted.mi_2_, fitted.mi_joint_]
     np.testing.assert_allclose(statistic(np.arange(300), y), expected, atol=1e-12)
     np.testing.assert_allclose(boot.estimate, expected, atol=1e-12)
