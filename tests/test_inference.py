@@ -291,6 +291,14 @@ def test_pidbatch_out_of_fold_route():
     np.testing.assert_allclose(statistic(np.arange(300), y), expected, atol=1e-12)
     np.testing.assert_allclose(boot.estimate, expected, atol=1e-12)
     assert (boot.confidence_interval.low >= 0).all()
+    # a resample's rows are coupled again, in new batches: its atoms are not
+    # the mean of the fit's per-sample values at those rows
+    rows = np.random.default_rng(0).choice(300, 300)
+    values, _ = fitted._out_of_fold_values()
+    fixed = values[rows, y[rows], :4].mean(axis=0)
+    assert np.abs(statistic(rows, y[rows])[:4] - fixed).max() > 1e-6
+    with pytest.raises(ValueError, match="X has 299 rows; the fit had 300"):
+        fitted._out_of_fold_statistic(X[1:])
 
 
 def test_lsmi_calibration_zeroes_noise_labels():
