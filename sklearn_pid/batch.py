@@ -684,9 +684,8 @@ class PIDBatch(InformationEstimator):
             raise ValueError(
                 f"X has {X1.shape[0]} rows; the fit had {self._oof_folds.size}."
             )
-        n_classes = self.classes_.size
-        features = self._pack(X1, X2, self._oof_log_post)[:, : -2 * n_classes]
-        return _Statistic(self, features), self._oof_folds.copy()
+        inputs = (self.scalers_[0].transform(X1), self.scalers_[1].transform(X2))
+        return _Statistic(self, inputs), self._oof_folds.copy()
 
     # ------------------------------------------------------------------ helpers
 
@@ -897,9 +896,9 @@ class _Statistic:
     """``PIDBatch``'s dataset values on resampled fitting rows (see
     ``PIDBatch._out_of_fold_statistic``)."""
 
-    def __init__(self, estimator, features):
+    def __init__(self, estimator, inputs):
         self.estimator = estimator
-        self.features = features  # the standardised inputs of the encoders
+        self.inputs = inputs  # the standardised x1 and x2 of the encoders
         self.log_post = estimator._oof_log_post
         self.log_prior = np.log(estimator.class_prior_)
         self.calibrate = estimator.calibration == "temperature"
@@ -913,9 +912,8 @@ class _Statistic:
         if self.calibrate:
             exponents = [fit_temperature(lp, labels, self.log_prior) for lp in log_post]
             log_post = temper(log_post, exponents, self.log_prior)
-        d_1 = est.scalers_[0].n_features_in_
-        Z = self.features[rows]
-        packed = pack_inputs(Z[:, :d_1], Z[:, d_1:], log_post[0], log_post[1])
+        Z1, Z2 = (Z[rows] for Z in self.inputs)
+        packed = pack_inputs(Z1, Z2, log_post[0], log_post[1])
         point, _, _ = est._couple(packed, log_post, est._info_targets(log_post))
         index = np.arange(labels.size)
         atoms = point[index, labels].mean(axis=0)
