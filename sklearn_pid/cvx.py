@@ -2,6 +2,7 @@
 
 import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -332,11 +333,14 @@ class PIDCVX(InformationEstimator):
         """Set ``decomposition_corrected_`` and ``bias_`` (split-half)."""
         s1, s2, y_index, weights = self._fit_states
         rng = check_random_state(self.random_state)
-        halves = [
-            self._table_values(s1[rows], s2[rows], y_index[rows], weights[rows])
-            for _ in range(N_HALVINGS)
-            for rows in np.array_split(rng.permutation(y_index.size), 2)
-        ]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", RuntimeWarning)
+            halves = [
+                self._table_values(s1[rows], s2[rows], y_index[rows], weights[rows])
+                for _ in range(N_HALVINGS)
+                for rows in np.array_split(rng.permutation(y_index.size), 2)
+            ]
+        self._report_half_fallbacks(caught, len(halves))
         plugin = np.array([values[k] for k in ATOMS + MI_TERMS])
         bias = pd.Series(
             np.mean(halves, axis=0) - plugin, index=list(ATOMS + MI_TERMS), name="bias"
@@ -345,6 +349,22 @@ class PIDCVX(InformationEstimator):
         self.decomposition_corrected_ = pd.Series(
             plugin[:4] - bias.to_numpy()[:4], index=list(ATOMS), name="pid_corrected"
         )
+
+    def _report_half_fallbacks(self, caught, n_halves):
+        """One warning for the split-half solves' fallbacks (none if the full
+        table's solve fell back: the user has been told); others pass on."""
+        fallbacks = [
+            w for w in caught if "solved the problem instead" in str(w.message)
+        ]
+        for w in caught:
+            if w not in fallbacks:
+                warn(str(w.message), w.category)
+        if fallbacks and self.solver_ in ("newton", self.solver):
+            warn(
+                f"In {len(fallbacks)} of the {n_halves} split-half tables of the bias "
+                f"correction: {fallbacks[0].message}",
+                RuntimeWarning,
+            )
 
     def _pointwise(self, X1, X2):
         s1, s2 = self._states(X1, X2)

@@ -433,11 +433,19 @@ def test_warnings_for_weak_estimates(rng):
         PIDCVX(discretizer="uniform", n_bins=30).fit(Xc, np.arange(60) % 2)
 
 
-def test_solver_fallback_warns(rng):
+def test_solver_fallback_warns_once(rng):
+    """Every one of the seven solves falls back; the user reads one sentence."""
     X = rng.integers(0, 3, size=(500, 2))
     y = X.sum(1) % 2
-    with pytest.warns(RuntimeWarning, match="used 'CLARABEL' instead"):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         est = PIDCVX(solver="newton", solver_options={"max_iter": 1}).fit(X, y)
+    assert [str(w.message) for w in caught] == [
+        "The BROJA solver newton: RuntimeError: no convergence in 1 Newton steps "
+        f"(certified gap {caught[0].message.args[0].split('gap ')[1].split(' ')[0]} "
+        "nats); 'CLARABEL' solved the problem instead, and its table meets the "
+        f"marginals of p to {est.marginal_violation_:.1g}."
+    ]
     assert est.solver_ == "CLARABEL"
     ref = PIDCVX().fit(X, y)
     np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=1e-6)
@@ -480,6 +488,59 @@ def test_broja_decomposition_function():
     assert values["mi_joint"] == pytest.approx(1.5)
     with pytest.raises(ValueError, match="3-D array"):
         broja_decomposition(np.ones((2, 2)))
+
+
+def test_split_half_fallbacks_warn_once(monkeypatch, rng):
+    """The full table solves; the six half tables fall back: one warning."""
+    import sklearn_pid._broja as broja
+
+    real, calls = broja._solve_newton, []
+
+    def fail_after_first(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("forced failure")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(broja, "_solve_newton", fail_after_first)
+    X = rng.integers(0, 3, size=(500, 2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = PIDCVX(random_state=0).fit(X, X.sum(1) % 2)
+    assert est.solver_ == "newton"
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith(
+        "In 6 of the 6 split-half tables of the bias correction: The BROJA solver "
+        "newton: RuntimeError: forced failure; 'CLARABEL' solved the problem instead"
+    )
+
+
+@pytest.mark.parametrize(
+    "shape, seed", [((4, 4, 2), 0), ((16, 16, 2), 1), ((7, 5, 3), 2)]
+)
+def test_newton_stops_at_rounding_without_a_fallback(shape, seed):
+    """A tolerance that rounding cannot reach (1e-12 nats) ends in the best
+    certified table, not in a fallback: the stall of issue 14."""
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(math.prod(shape), 0.5)).reshape(shape)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        solution = solve_broja(p, "newton", {"tol": 1e-12})
+    assert solution.solver == "newton"
+    assert solution.status in ("optimal", "optimal_inaccurate")
+    exact = solve_broja(p, "newton")
+    a, b = pid_from_tables(p, solution.q), pid_from_tables(p, exact.q)
+    assert max(abs(a[k] - b[k]) for k in ATOMS) < 1e-8
+
+
+def test_cvxpy_route_refuses_tables_beyond_memory():
+    """A support past CVXPY_MAX_ENTRIES raises instead of aborting the process."""
+    from sklearn_pid._broja import CVXPY_MAX_ENTRIES
+
+    side = math.isqrt(CVXPY_MAX_ENTRIES // 64) + 1
+    p = np.full((side, side, 64), 1.0 / (side * side * 64))
+    with pytest.raises(SolverError, match="exceed the CVXPY route's limit"):
+        solve_broja(p, "CLARABEL")
 
 
 def test_solver_error_lists_every_solver(monkeypatch, rng):
@@ -609,9 +670,11 @@ def test_gaussian_mixture_with_a_million_samples():
     from sklearn_pid.datasets import make_gaussian_mixture
 
     X, y = make_gaussian_mixture(1_000_000, random_state=0)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # no solver fallback (fixed split halves)
         warnings.simplefilter("error", RuntimeWarning)
-        est = PIDCVX(discretizer="uniform", n_bins=50, bin_range=(-5, 5)).fit(X, y)
+        est = PIDCVX(
+            discretizer="uniform", n_bins=50, bin_range=(-5, 5), random_state=0
+        ).fit(X, y)
     np.testing.assert_allclose(
         est.decomposition_.values, [0.720, 0.000, 0.002, 0.191], atol=0.005
     )
