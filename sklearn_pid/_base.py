@@ -49,7 +49,8 @@ COMMON_CONSTRAINTS = {
         Interval(numbers.Integral, 1, None, closed="left"),
         tuple,
     ],
-    "base": [Interval(numbers.Real, 0, None, closed="neither")],
+    # a base below 1 makes every information negative
+    "base": [Interval(numbers.Real, 1, None, closed="neither")],
     "device": [StrOptions({"auto"}), str],
     "random_state": ["random_state"],
     "verbose": ["verbose"],
@@ -63,7 +64,8 @@ DOCS = {
         exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
         of slices, index lists, boolean masks or column names.""",
     "base": """base : float, default=2
-        Logarithm base of every reported number (2: bits, ``math.e``: nats).""",
+        Logarithm base of every reported number, greater than 1 (2: bits,
+        ``math.e``: nats).""",
     "posteriors": "classifier_1, classifier_2, classifier_joint : classifier or "
     """None, default=None
         Posteriors ``p(y|x1)``, ``p(y|x2)``, ``p(y|x1,x2)``: scikit-learn
@@ -238,8 +240,6 @@ class MultimodalEstimator(BaseEstimator):
 
     def _checked_fit(self, X, y, sample_weight):
         self._validate_params()
-        if getattr(self, "base", None) == 1:
-            raise ValueError("base must be different from 1.")
         for old, new in self._renamed_params.items():
             if _is_set(getattr(self, old)):
                 warn(

@@ -77,7 +77,7 @@ class ModalityDiscretizer:
         if method == "discrete":
             codes = X
         elif method in ("uniform", "quantile"):
-            Xf = X.astype(float)
+            Xf = _as_float(X)
             if method == "uniform":
                 if self.bin_range is None:
                     lo, hi = Xf.min(axis=0), Xf.max(axis=0)
@@ -108,7 +108,7 @@ class ModalityDiscretizer:
         if self._method == "discrete":
             codes = X
         elif self._method in ("uniform", "quantile"):
-            codes = self._bin(X.astype(float))
+            codes = self._bin(_as_float(X))
         else:
             codes = self._apply_model(self.model_, X)
         return self.states_.get_indexer(_rows_index(codes))
@@ -125,6 +125,7 @@ class ModalityDiscretizer:
             return self.method
         numeric = _numeric_or_none(X)
         if numeric is None:
+            _check_categorical(X, self.max_discrete)
             return "discrete"
         whole = np.all(numeric == np.round(numeric))
         if whole and len(_rows_index(numeric).unique()) <= self.max_discrete:
@@ -201,6 +202,25 @@ def _weighted_quantiles(values, weights, qs):
     values, cum = values[order], np.cumsum(weights[order])
     idx = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
     return values[np.minimum(idx, values.size - 1)]
+
+
+def _check_categorical(X, max_discrete):
+    """Text makes ``"auto"`` count every distinct row as a state: refuse columns
+    of many distinct numbers (measurements, or a stray string among numbers),
+    which would each become a state and look perfectly informative."""
+    for j, column in enumerate(np.asarray(X, dtype=object).T):
+        numbers = pd.to_numeric(pd.Series(column), errors="coerce")
+        n_values = numbers.nunique()
+        if numbers.notna().mean() > 0.5 and n_values > max_discrete:
+            text = "" if numbers.notna().all() else " and some text"
+            raise ValueError(
+                f"discretizer='auto' reads a modality with text as categorical "
+                f"(every distinct row a state), but its column {j} holds "
+                f"{n_values} distinct numbers{text}: each would be a state, and "
+                "the modality would look perfectly informative. Encode the text "
+                "columns as numbers (the modality is then binned or clustered), "
+                "or pass discretizer='discrete' if these numbers are categories."
+            )
 
 
 def _check_finite(X):

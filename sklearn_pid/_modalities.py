@@ -56,6 +56,13 @@ def resolve_modalities(modalities, n_features, feature_names=None):
                 f"{n_features}, so that both modalities have at least one column."
             )
         return np.arange(k), np.arange(k, n_features)
+    if isinstance(modalities, dict) or (
+        isinstance(modalities, (tuple, list)) and len(modalities) > 2
+    ):
+        raise ValueError(
+            f"Invalid modalities={modalities!r}: two modalities only for now (more "
+            f"groups, and a dict of named groups, are planned). {_HELP}"
+        )
     if not isinstance(modalities, (tuple, list)) or len(modalities) != 2:
         raise ValueError(f"Invalid modalities={modalities!r}. {_HELP}")
     cols = [

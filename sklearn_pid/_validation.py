@@ -157,8 +157,13 @@ def check_sample_weight(sample_weight, n_samples):
         raise ValueError(
             f"sample_weight has {w.shape[0]} entries but X has {n_samples} samples."
         )
-    if not np.all(np.isfinite(w)) or np.any(w < 0) or w.sum() <= 0:
-        raise ValueError("sample_weight must be finite, non-negative and not all zero.")
+    with np.errstate(over="ignore"):
+        total = w.sum()
+    if not np.all(np.isfinite(w)) or np.any(w < 0) or not 0 < total < np.inf:
+        raise ValueError(
+            "sample_weight must be finite, non-negative, not all zero, and with a "
+            "finite sum."
+        )
     return w
 
 

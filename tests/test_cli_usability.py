@@ -329,6 +329,7 @@ def test_base_numbers_and_words(text, base):
         ("bitz", " (did you mean 'bits'?)"),
         ("bogus", ""),
         ("1", ""),
+        ("0.5", ""),
         ("0", ""),
         ("-2", ""),
         ("inf", ""),
@@ -340,8 +341,8 @@ def test_base_rejects_anything_else(cancer_csv, capsys, text, hint):
     status, _, err = run(capsys, *argv)
     assert status == 2
     assert err == (
-        f"sklearn-pid estimate: error: --base {text!r}: expected a number > 0 "
-        f"other than 1, or e, bits (2), nats (e), bans or dits (10){hint}\n"
+        f"sklearn-pid estimate: error: --base {text!r}: expected a number > 1, "
+        f"or e, bits (2), nats (e), bans or dits (10){hint}\n"
     )
 
 

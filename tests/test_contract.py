@@ -206,6 +206,21 @@ def test_mixed_label_types_are_named(name, data):
         make(name).fit(data.X, y)
 
 
+@pytest.mark.parametrize("base", [0.5, 1.0])
+@pytest.mark.parametrize("name", DECOMPOSITION)
+def test_base_at_most_one_is_named(name, base, data):
+    """A base below 1 would make every information negative."""
+    with pytest.raises(ValueError, match=r"'base' parameter .* range \(1.0, inf\)"):
+        make(name, base=base).fit(data.X, data.y)
+
+
+@pytest.mark.parametrize("name", MULTIMODAL)
+def test_more_than_two_modalities_are_named(name, data):
+    X = np.column_stack([data.X, data.X[:, :1] ** 2])
+    with pytest.raises(ValueError, match="two modalities only for now"):
+        make(name, modalities=[[0], [1], [2]]).fit(X, data.y)
+
+
 @pytest.mark.parametrize("widths", [(0,), (8, -1)])
 @pytest.mark.parametrize("name", list(HIDDEN_SIZES))
 def test_non_positive_layer_width_is_named(name, widths, data):

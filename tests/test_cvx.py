@@ -451,6 +451,38 @@ def test_solver_fallback_warns_once(rng):
     np.testing.assert_allclose(est.decomposition_, ref.decomposition_, atol=1e-6)
 
 
+def test_auto_refuses_text_beside_many_numbers(rng):
+    """A modality with text and a measurement (or a stray string among
+    numbers) would be read as categorical, each number a state: refused."""
+    n = 300
+    y = rng.integers(0, 2, n)
+    df = pd.DataFrame(
+        {
+            "colour": rng.choice(list("rgb"), n),
+            "v": y + rng.normal(size=n),
+            "shape": rng.choice(["sq", "ci"], n),
+            "w": rng.integers(0, 3, n),
+        }
+    )
+    with pytest.raises(ValueError, match="column 1 holds 300 distinct numbers: each"):
+        PIDCVX(modalities=(["colour", "v"], ["shape", "w"])).fit(df, y)
+    X = np.column_stack([y + rng.normal(size=n), rng.normal(size=n)]).astype(object)
+    X[0, 0] = "abc"
+    with pytest.raises(ValueError, match="299 distinct numbers and some text"):
+        PIDCVX().fit(X, y)
+    # text beside few whole numbers stays categorical
+    est = PIDCVX(modalities=(["colour", "w"], ["shape"])).fit(df, y)
+    assert est.discretization_ == {"modality_1": "discrete", "modality_2": "discrete"}
+    with pytest.raises(ValueError, match="This discretizer needs numeric columns"):
+        PIDCVX(modalities=(["colour"], ["w"]), discretizer="quantile").fit(df, y)
+
+
+def test_sample_weight_with_an_infinite_sum_is_refused(rng):
+    X = rng.integers(0, 2, size=(50, 2))
+    with pytest.raises(ValueError, match="with a finite sum"):
+        PIDCVX().fit(X, X[:, 0], sample_weight=np.full(50, 1e307))
+
+
 def test_random_state_reproducible(rng):
     X = rng.normal(size=(500, 6))
     y = (X[:, 0] > 0).astype(int)
