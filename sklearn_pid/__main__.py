@@ -266,7 +266,7 @@ BASES = {
 
 
 def _parse_base(text):
-    """The logarithm base of ``--base``: a number (> 0, not 1) or a unit name."""
+    """The logarithm base of ``--base``: a number (> 1) or a unit name."""
     key = text.strip().lower()
     if key in BASES:
         return BASES[key]
@@ -274,12 +274,12 @@ def _parse_base(text):
         base = float(key)
     except ValueError:
         base = None
-    if base is None or not math.isfinite(base) or base <= 0 or base == 1:
+    if base is None or not math.isfinite(base) or base <= 1:
         words = ("bits", "nats", "bans", "dits")
         close = difflib.get_close_matches(key, words, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise CommandError(
-            f"--base {text!r}: expected a number > 0 other than 1, or e, bits (2), "
+            f"--base {text!r}: expected a number > 1, or e, bits (2), "
             f"nats (e), bans or dits (10){hint}"
         )
     return base
@@ -531,17 +531,18 @@ QUANTITIES = (*ATOM_NAMES, "mi_1", "mi_2", "mi_joint")
 CONFIDENCE_LEVEL = 0.95
 
 
-def _resample_count(option):
-    """The argparse type of ``option`` (``--bootstrap``, ``--permutations``)."""
+def _resample_count(option, minimum=1):
+    """The argparse type of ``option`` (``--bootstrap``: at least 2 resamples
+    for a spread, ``--permutations``: at least 1)."""
 
     def parse(text):
         try:
             value = int(text)
         except ValueError:
             value = 0
-        if value < 1:
+        if value < minimum:
             raise argparse.ArgumentTypeError(
-                f"expected a whole number of resamples >= 1, got {text!r}"
+                f"expected a whole number of resamples >= {minimum}, got {text!r}"
             )
         return value
 
@@ -627,7 +628,14 @@ def _inference(args, estimator, X, y, progress):
         )
         seconds = time.perf_counter() - start
         frame = result.to_frame()
-        if result.route == "out-of-fold":
+        if result.route == "out-of-fold" and result.refit_distribution is not None:
+            n_refits = len(result.refit_distribution)
+            how = (
+                "the out-of-fold per-sample values resampled, widened by the "
+                f"spread of {n_refits} refits on half of the rows"
+            )
+            corrected = "estimate - (mean of the half-sample refits - estimate)"
+        elif result.route == "out-of-fold":
             how = "the out-of-fold per-sample values resampled, no refit"
             corrected = "the estimate itself (out-of-fold values are held out)"
         else:
@@ -923,12 +931,13 @@ def _parser():
     )
     estimate.add_argument(
         "--bootstrap",
-        type=_resample_count("--bootstrap"),
+        type=_resample_count("--bootstrap", minimum=2),
         metavar="N",
         help=f"{100 * CONFIDENCE_LEVEL:g} %% confidence intervals and "
         "bias-corrected values from N bootstrap resamples of the rows (e.g. "
         "200; PIDCVX refits on each, cross-fitted estimators resample their "
-        "out-of-fold values), seeded by --seed",
+        "out-of-fold values and add 20 refits on half of the rows), seeded by "
+        "--seed",
     )
     estimate.add_argument(
         "--permutations",

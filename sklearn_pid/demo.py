@@ -64,15 +64,15 @@ CONFIDENCE_LEVEL = 0.95
 #: Rows with bootstrap intervals -> bootstrap resamples. PIDCVX refits on each
 #: resample (k-means and a BROJA solve, a second or two on the digits: few
 #: resamples, a rough interval); LSMIEstimator resamples its out-of-fold values
-#: (no refit). DMIClassifier would refit its networks on every resample: no
-#: intervals.
+#: and refits on 20 halves of the rows. DMIClassifier would refit its networks
+#: on every resample: no intervals.
 DEMO_INTERVALS = {
     ("PIDCVX", "digits halves"): 20,
     ("LSMIEstimator", "digits halves"): 200,
 }
 
-#: Estimators whose bootstrap costs nothing but its one fit (out-of-fold
-#: values resampled): that fit is the row's fit, rather than a second one.
+#: Estimators whose bootstrap's fit on all the data is the row's fit (their
+#: out-of-fold values are resampled), rather than a second one.
 FITTED_BY_BOOTSTRAP = ("LSMIEstimator",)
 
 #: Fewer refits than this make a rough interval (said in the notes).
@@ -81,7 +81,8 @@ ROUGH_BELOW = 200
 #: How each estimator of :data:`DEMO_INTERVALS` is resampled (for the notes).
 RESAMPLED = {
     "PIDCVX": "refits (1-2 s each)",
-    "LSMIEstimator": "resamples of its out-of-fold values, no refit",
+    "LSMIEstimator": "resamples of its out-of-fold values and 20 refits on "
+    "half of the rows",
 }
 
 

@@ -10,8 +10,9 @@ Each picks the cheapest valid route for the estimator (see
 * **out-of-fold** (cross-fitted :class:`~sklearn_pid.LSMIEstimator` and
   :class:`~sklearn_pid.PIDBatch`): the dataset values are means of per-sample
   values evaluated by models that did not see the sample; the bootstrap
-  resamples those values and the permutation test permutes the labels within
-  folds against them. One fit in all.
+  resamples those values (widened, and bias-corrected, by a few refits on
+  half of the rows: the models' own variability and bias) and the
+  permutation test permutes the labels within folds against them (one fit).
 * **tables** (:class:`~sklearn_pid.PIDCVX`): the bootstrap refits on resampled
   rows (the discretisation included); the permutation nulls are new count
   tables of the fitted states, each solved exactly.
@@ -103,8 +104,10 @@ class BootstrapResult:
     bias_corrected : pandas.Series
         ``2 estimate - mean(bootstrap_distribution)`` (bootstrap bias
         correction, Efron & Tibshirani 1993, §10) for the ``"tables"`` and
-        ``"refit"`` routes; ``estimate`` itself for ``"out-of-fold"``, whose
-        values are already held-out (cross-fitted) estimates.
+        ``"refit"`` routes; for ``"out-of-fold"``, ``2 estimate -
+        mean(refit_distribution)`` (split-half correction from the half-sample
+        refits; ``estimate`` itself without them). Raised to 0 where a
+        quantity cannot be negative (informations, BROJA atoms).
     standard_error : pandas.Series
         Standard deviation of the bootstrap distribution.
     confidence_interval : ConfidenceInterval
@@ -124,6 +127,13 @@ class BootstrapResult:
         Measured coverage: ``docs/inference.md``.
     route : str
         ``"tables"``, ``"out-of-fold"`` or ``"refit"`` (module docstring).
+    refit_distribution : pandas.DataFrame of shape (n_refits, n_quantities) or None
+        Out-of-fold route: the values of the half-sample refits (see
+        ``n_refits`` of :func:`bootstrap`); None otherwise.
+    widening : pandas.Series or None
+        Out-of-fold route: the factor (>= 1) by which each quantity's
+        bootstrap distribution was widened around its mean (the
+        ``bootstrap_distribution`` above is the widened one); None otherwise.
     """
 
     estimate: pd.Series
@@ -134,6 +144,8 @@ class BootstrapResult:
     confidence_level: float
     method: str
     route: str
+    refit_distribution: pd.DataFrame | None = None
+    widening: pd.Series | None = None
 
     def to_frame(self):
         """One row per quantity: ``estimate, bias_corrected, standard_error,
@@ -205,8 +217,11 @@ _COMMON = {
 @validate_params(
     {
         **_COMMON,
+        # one resample has no spread: its "interval" would have width 0
+        "n_resamples": [Interval(numbers.Integral, 2, None, closed="left")],
         "confidence_level": [Interval(numbers.Real, 0, 1, closed="neither")],
         "method": [StrOptions({"bias-corrected", "basic", "percentile"})],
+        "n_refits": [Interval(numbers.Integral, 0, None, closed="left")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -218,6 +233,7 @@ def bootstrap(
     n_resamples=200,
     confidence_level=0.95,
     method="bias-corrected",
+    n_refits=20,
     n_jobs=None,
     random_state=None,
     verbose=0,
@@ -227,7 +243,8 @@ def bootstrap(
     The estimator is cloned and fitted on ``(X, y)`` (the estimate), then
     on ``n_resamples`` resamples of the rows drawn with replacement within
     each class (class counts fixed), or, for cross-fitted estimators, its
-    out-of-fold per-sample values are resampled (no refit; module docstring).
+    out-of-fold per-sample values are resampled, and ``n_refits`` fits on
+    half of the rows widen and correct the result (module docstring).
 
     Parameters
     ----------
@@ -241,6 +258,21 @@ def bootstrap(
     confidence_level : float, default=0.95
     method : {"bias-corrected", "basic", "percentile"}, default="bias-corrected"
         Interval type (see :class:`BootstrapResult`).
+    n_refits : int, default=20
+        Out-of-fold route only: refits on random halves of the rows (drawn
+        without replacement within each class). Resampling fixed out-of-fold
+        values misses how the trained models move with the data, and their
+        bias. The half-sample refits measure both: for a mean, the variance
+        over half-samples without replacement is exactly its variance at
+        ``n``, and a bias that falls as ``1/n`` doubles at ``n/2``. So
+        ``bias_corrected = 2 estimate - mean(refits)`` (split-half
+        correction), the interval moves by the same amount, and the bootstrap
+        distribution is widened around its mean, per quantity, by
+        ``sqrt((max(var(refits), var(bootstrap)) + var(refits) / n_refits)
+        / var(bootstrap))`` (``BootstrapResult.widening``; the last term is
+        the correction's own variance). Each costs about half a fit. 0 (or
+        fewer than 2) skips them: the interval then covers the sampling of
+        the rows only, around the uncorrected estimate.
     n_jobs : int or None, default=None
         Resamples run in parallel by joblib (``None``: 1, ``-1``: all cores;
         inside ``joblib.parallel_config(backend="dask")`` on a Dask cluster).
@@ -274,18 +306,32 @@ def bootstrap(
     """
     fitted, y_index = _fit_once(estimator, X, y)
     route = _route(fitted, estimator, X, y_index)
+    rng = check_random_state(random_state)  # one stream: the draws, then the halves
     values = _resampled(
         route,
         route.bootstrap_values,
         lambda rng: _resample_rows(y_index, rng),
         n_resamples,
-        random_state,
+        rng,
         n_jobs,
         verbose,
         f"bootstrap ({route.name})",
     )
+    refits = None
+    if route.name == "out-of-fold" and n_refits >= 2:
+        refitter = _Refit(fitted, estimator, X, y_index)
+        refits = _resampled(
+            refitter,
+            refitter.half_values,
+            lambda rng: _half_rows(y_index, rng),
+            n_refits,
+            rng,
+            n_jobs,
+            verbose,
+            "half-sample refits",
+        )
     return _bootstrap_result(
-        route.estimate, values, route, confidence_level, method, fitted
+        route.estimate, values, route, confidence_level, method, fitted, refits
     )
 
 
@@ -426,8 +472,16 @@ class _Refit:
         return _values(fitted).reindex(self.estimate.index).to_numpy()
 
     def bootstrap_values(self, task):
+        """A refit on resampled rows; NaN where the estimator cannot fit them
+        (e.g. a rare value left out makes a modality constant, or a class has
+        too few samples for the folds): the result warns and leaves it out."""
         rows, seed = task
-        return self._fit(rows, self.y_index[rows], seed)
+        try:
+            return self._fit(rows, self.y_index[rows], seed)
+        except ValueError:
+            return np.full(self.estimate.size, np.nan)
+
+    half_values = bootstrap_values
 
     def null_draw(self, rng):
         return rng.permutation(self.y_index.size)
@@ -556,6 +610,15 @@ def _resample_rows(y_index, rng):
     return rows
 
 
+def _half_rows(y_index, rng):
+    """Half of the rows of each class (rounded down), without replacement."""
+    halves = [
+        rng.choice(members, size=members.size // 2, replace=False)
+        for members in (np.flatnonzero(y_index == c) for c in np.unique(y_index))
+    ]
+    return np.sort(np.concatenate(halves))
+
+
 def _permute_within(groups, y_index, rng):
     """The labels permuted within each group."""
     out = y_index.copy()
@@ -595,10 +658,15 @@ def _map(function, batch):
         return [function(task) for task in batch]
 
 
-def _bootstrap_result(estimate, values, route, level, method, fitted):
+def _bootstrap_result(estimate, values, route, level, method, fitted, refits=None):
     names = estimate.index
     dist = pd.DataFrame(values, columns=names)
     failed = dist.isna().any(axis=1)
+    if failed.all():
+        raise ValueError(
+            f"Every one of the {len(dist)} bootstrap resamples failed (the "
+            "estimator could not be fitted on them); fit it on the data to see why."
+        )
     if failed.any():
         warn(
             f"{int(failed.sum())} of {len(dist)} bootstrap resamples gave NaN; "
@@ -606,12 +674,20 @@ def _bootstrap_result(estimate, values, route, level, method, fitted):
             RuntimeWarning,
         )
     mean = dist.mean()
+    widening, half_bias = None, 0.0 * estimate
+    if refits is not None:
+        refits = pd.DataFrame(refits, columns=names).dropna()
+        widening = _widening(dist, refits)
+        dist = mean + (dist - mean) * widening
+        if len(refits) >= 2:
+            half_bias = refits.mean() - estimate
     alpha = (1 - level) / 2
     q_low, q_high = dist.quantile(alpha), dist.quantile(1 - alpha)
     if method == "bias-corrected":
-        low, high = q_low - 2 * (mean - estimate), q_high - 2 * (mean - estimate)
+        shift = 2 * (mean - estimate) + half_bias
+        low, high = q_low - shift, q_high - shift
     elif method == "basic":
-        low, high = 2 * estimate - q_high, 2 * estimate - q_low
+        low, high = 2 * estimate - q_high - half_bias, 2 * estimate - q_low - half_bias
     else:
         low, high = q_low, q_high
     nonnegative = [
@@ -622,7 +698,11 @@ def _bootstrap_result(estimate, values, route, level, method, fitted):
     ]
     low[nonnegative] = low[nonnegative].clip(lower=0)
     high[nonnegative] = high[nonnegative].clip(lower=0)
-    corrected = estimate if route.name == "out-of-fold" else 2 * estimate - mean
+    if route.name == "out-of-fold":
+        corrected = estimate - half_bias
+    else:
+        corrected = 2 * estimate - mean
+    corrected[nonnegative] = corrected[nonnegative].clip(lower=0)
     return BootstrapResult(
         estimate=estimate,
         bias_corrected=corrected.rename("bias_corrected"),
@@ -634,4 +714,23 @@ def _bootstrap_result(estimate, values, route, level, method, fitted):
         confidence_level=float(level),
         method=method,
         route=route.name,
+        refit_distribution=refits,
+        widening=widening,
     )
+
+
+def _widening(dist, refits):
+    """Per quantity, ``sqrt((max(var(refits), var(dist)) + var(refits) / R)
+    / var(dist))``: the larger of the two variances, plus that of the
+    split-half bias correction (the mean of R refits)."""
+    if len(refits) < 2:
+        warn(
+            "Fewer than 2 half-sample refits succeeded; the intervals cover the "
+            "sampling of the rows only.",
+            RuntimeWarning,
+        )
+        return pd.Series(1.0, index=dist.columns, name="widening")
+    spread, fixed = refits.var(ddof=1), dist.var(ddof=1)
+    total = np.maximum(spread, fixed) + spread / len(refits)
+    ratio = np.sqrt(total / fixed.where(fixed > 0)).fillna(1.0)
+    return ratio.clip(lower=1.0).rename("widening")

@@ -357,6 +357,13 @@ class LSMIEstimator(InformationEstimator):
         posteriors = fit_posteriors(self, default, X1, X2, y_index, rng, label)
         models = dict(zip(POSTERIORS, posteriors))
         for m, X, support in zip((1, 2), (X1, X2), self._density_support):
+            if np.all(X[:, support] == X[:1, support]):
+                raise ValueError(
+                    f"Modality {m} is constant on the training rows of {label} "
+                    "(its other values all fell in the held-out rows): there is no "
+                    "density to fit. Fewer folds (cv), cv=None, or dropping its "
+                    "rare columns avoids it."
+                )
             with progress_label(f"{label} density p(x{m})"):
                 models[f"density_{m}"] = self._fit_density(
                     X[:, support], draw_seed(rng)

@@ -395,7 +395,8 @@ def test_estimate_inference_progress_follows_the_terminal(
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [
-        ("--bootstrap", "0", "expected a whole number of resamples >= 1, got '0'"),
+        ("--bootstrap", "1", "expected a whole number of resamples >= 2, got '1'"),
+        ("--permutations", "0", "expected a whole number of resamples >= 1, got '0'"),
         ("--bootstrap", "-5", "got '-5'"),
         ("--bootstrap", "many", "got 'many'"),
         ("--permutations", "2.5", "got '2.5'"),

@@ -260,8 +260,9 @@ def test_lsmi_out_of_fold_route():
     fitted decomposition, and the nulls of U and S are NaN."""
     X, y = _noisy_gate("and", 300, 0)
     lsmi = LSMIEstimator(cv=2, max_epochs=5, random_state=0)
-    boot = bootstrap(lsmi, X, y, n_resamples=20, random_state=0, n_jobs=2)
+    boot = bootstrap(lsmi, X, y, n_resamples=20, n_refits=0, random_state=0, n_jobs=2)
     assert boot.route == "out-of-fold"
+    assert boot.refit_distribution is None and boot.widening is None
     est = lsmi.fit(X, y)
     np.testing.assert_allclose(boot.estimate[ATOMS], est.decomposition_)
     statistic, folds = est._out_of_fold_statistic(X)
@@ -299,6 +300,63 @@ def test_pidbatch_out_of_fold_route():
     assert np.abs(statistic(rows, y[rows])[:4] - fixed).max() > 1e-6
     with pytest.raises(ValueError, match="X has 299 rows; the fit had 300"):
         fitted._out_of_fold_statistic(X[1:])
+
+
+def test_half_sample_refits_widen_and_correct():
+    """The out-of-fold route's half-sample refits: each on half of every
+    class, their mean gives the split-half bias correction, their spread
+    widens the interval; the same numbers for any n_jobs."""
+    X, y = _noisy_gate("and", 300, 1)
+    lsmi = LSMIEstimator(cv=2, max_epochs=5, random_state=0)
+    kwargs = {"n_resamples": 20, "n_refits": 4, "random_state": 0}
+    boot = bootstrap(lsmi, X, y, **kwargs)
+    refits = boot.refit_distribution
+    assert refits.shape == (4, 7) and list(refits.columns) == list(QUANTITIES)
+    assert (boot.widening >= 1).all() and (boot.widening > 1).any()
+    half_bias = refits.mean() - boot.estimate
+    np.testing.assert_allclose(boot.bias_corrected, boot.estimate - half_bias)
+    plain = bootstrap(lsmi, X, y, n_resamples=20, n_refits=0, random_state=0)
+    np.testing.assert_allclose(
+        boot.bootstrap_distribution.std(),
+        plain.bootstrap_distribution.std() * boot.widening,
+    )
+    # the default method: the plain interval moved by the split-half bias and
+    # widened around the resamples' mean
+    mean = plain.bootstrap_distribution.mean()
+    low = mean + (plain.bootstrap_distribution.quantile(0.025) - mean) * boot.widening
+    expected = low - 2 * (mean - boot.estimate) - half_bias
+    nonnegative = ["mi_1", "mi_2", "mi_joint"]
+    expected[nonnegative] = expected[nonnegative].clip(lower=0)
+    np.testing.assert_allclose(boot.confidence_interval.low, expected, atol=1e-12)
+    parallel = bootstrap(lsmi, X, y, n_jobs=2, **kwargs)
+    pd.testing.assert_frame_equal(parallel.to_frame(), boot.to_frame())
+    pd.testing.assert_frame_equal(parallel.refit_distribution, refits)
+
+
+def test_a_resample_that_cannot_be_fitted_is_left_out():
+    """A rare value left out of a resample makes a modality constant: that
+    resample is NaN, the others make the interval; one resample is refused."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    X = np.column_stack([y + rng.normal(size=200), np.zeros(200)])
+    X[:2, 1] = 1.0
+    with pytest.warns(RuntimeWarning, match="bootstrap resamples gave NaN"):
+        res = bootstrap(PIDCVX(), X, y, n_resamples=20, random_state=0)
+    failed = res.bootstrap_distribution.isna().any(axis=1)
+    assert 0 < failed.sum() < 20
+    assert res.confidence_interval.low.notna().all()
+    assert (res.bias_corrected >= 0).all()  # PIDCVX's quantities cannot be < 0
+    with pytest.raises(ValueError, match="n_resamples"):
+        bootstrap(PIDCVX(), X, y, n_resamples=1)
+
+
+def test_half_rows_halve_every_class():
+    from sklearn_pid.inference import _half_rows
+
+    y = np.r_[np.zeros(11, int), np.ones(6, int), np.full(3, 2)]
+    rows = _half_rows(y, np.random.RandomState(0))
+    assert np.bincount(y[rows]).tolist() == [5, 3, 1]
+    assert np.unique(rows).size == rows.size
 
 
 def test_lsmi_calibration_zeroes_noise_labels():

@@ -318,3 +318,14 @@ def test_cuda_fit_matches_the_cpu_api():
     assert est.device_ == "cuda"
     out = est.transform(X_test)
     assert isinstance(out, np.ndarray) and out.shape == (400, 4)
+
+
+def test_modality_constant_in_a_training_fold_is_named():
+    """A rare value that falls in one fold's held-out rows leaves the other
+    folds' training rows constant: the error names the modality and fold."""
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    X = np.column_stack([y + rng.normal(size=200), np.zeros(200)])
+    X[0, 1] = 1.0
+    with pytest.raises(ValueError, match=r"Modality 2 is constant on the training"):
+        LSMIEstimator(max_epochs=3, random_state=0).fit(X, y)
