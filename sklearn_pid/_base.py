@@ -21,6 +21,8 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from . import _groups
+from ._modalities import n_groups
 from ._validation import (
     check_not_constant,
     check_sample_weight,
@@ -48,6 +50,7 @@ COMMON_CONSTRAINTS = {
         "array-like",
         Interval(numbers.Integral, 1, None, closed="left"),
         tuple,
+        dict,
     ],
     # a base below 1 makes every information negative
     "base": [Interval(numbers.Real, 1, None, closed="neither")],
@@ -59,10 +62,14 @@ COMMON_CONSTRAINTS = {
 #: Numpydoc entries shared by the estimators' docstrings, substituted where a
 #: docstring of a subclass of :class:`MultimodalEstimator` says ``$name``.
 DOCS = {
-    "modalities": """modalities : None, int or pair of selections, default=None
+    "modalities": """modalities : None, int, sequence or dict, default=None
         Which columns of ``X`` form modality 1 and modality 2: ``None`` for
         exactly two columns, an int ``k`` for ``[0, k)`` / ``[k, n)``, or a pair
-        of slices, index lists, boolean masks or column names.""",
+        of slices, index lists, boolean masks or column names. Three or more
+        selections (a sequence, or a dict ``name -> selection`` whose names
+        label the outputs) decompose every pair of modalities and each
+        modality against the rest: see ``decompositions_`` and the
+        modalities page of the documentation.""",
     "base": """base : float, default=2
         Logarithm base of every reported number, greater than 1 (2: bits,
         ``math.e``: nats).""",
@@ -83,7 +90,22 @@ DOCS = {
     mi_1_, mi_2_, mi_joint_ : float
         ``I(X1;Y)``, ``I(X2;Y)``, ``I(X1,X2;Y)``, in ``base``.
     decomposition_ : pandas.Series
-        The four atoms, indexed ``redundancy, unique_1, unique_2, synergy``.""",
+        The four atoms, indexed ``redundancy, unique_1, unique_2, synergy``.
+        With three or more modalities none of the above is set but
+        ``mi_joint_`` (the mean of the "against the rest" estimates of
+        ``I(X_1..X_k; Y)``); instead:
+    decompositions_ : pandas.DataFrame
+        Three or more modalities: one row per pair of modalities, then per
+        modality against the union of the others (``source_2 == "rest"``),
+        with columns ``source_1, source_2, redundancy, unique_1, unique_2,
+        synergy, mi_1, mi_2, mi_joint`` in ``base`` (``unique_1`` is the
+        information of ``source_1`` alone).
+    pair_estimators_ : dict
+        Three or more modalities: ``(source_1, source_2) ->`` the fitted
+        two-modality estimator of that row.
+    modality_names_ : list of str
+        Three or more modalities: their names (the dict's keys, or ``"1"``,
+        ``"2"``, ...).""",
     "input_attributes": """classes_ : ndarray of shape (n_classes,)
     class_prior_ : ndarray of shape (n_classes,)
         Class frequencies of the fitting labels, ``p(y)``.
@@ -248,6 +270,8 @@ class MultimodalEstimator(BaseEstimator):
                     FutureWarning,
                 )
         self._check_params()
+        if n_groups(self.modalities) > 2:
+            return self._fit_groups(X, y, sample_weight)
         X1, X2, y = validate_modalities(self, X, y, reset=True, dtype=self._input_dtype)
         if sample_weight is not None:
             sample_weight = check_sample_weight(sample_weight, X1.shape[0])
@@ -265,6 +289,15 @@ class MultimodalEstimator(BaseEstimator):
 
     def _check_params(self):
         """Checks of the parameters beyond ``_parameter_constraints``."""
+
+    def _fit_groups(self, X, y, sample_weight):
+        """Fit on three or more modalities (:mod:`sklearn_pid._groups`)."""
+        raise ValueError(
+            f"{type(self).__name__} takes two modalities for now; got "
+            f"modalities={self.modalities!r}. Decompose three or more modalities "
+            "with PIDCVX, PIDBatch or LSMIEstimator (every pair, and each "
+            "modality against the rest)."
+        )
 
     def _modalities_of(self, X, y="no_validation"):
         """``X1``, ``X2`` and the class indices of ``y`` (None without ``y``)."""
@@ -296,6 +329,8 @@ class MultimodalEstimator(BaseEstimator):
         -------
         ndarray of shape (n_samples, n_classes)
         """
+        if _groups.is_grouped(self):
+            return _groups.joint_estimator(self).predict_log_proba(X)
         X1, X2, _ = self._modalities_of(X)
         return self._map_chunks(self._log_proba, X1, X2)
 
@@ -353,8 +388,12 @@ class DecompositionMixin(TransformerMixin):
         Returns
         -------
         ndarray of shape (n_samples, 4)
-            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``.
+            Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``;
+            with three or more modalities, these four for every pair
+            (``get_feature_names_out``).
         """
+        if _groups.is_grouped(self):
+            return _groups.grouped_transform(self, X)
         X1, X2, _ = self._modalities_of(X)
         return self._map_chunks(self._expected, X1, X2)
 
@@ -374,8 +413,11 @@ class DecompositionMixin(TransformerMixin):
         -------
         pandas.DataFrame of shape (n_samples, 4)
             Columns ``redundancy, unique_1, unique_2, synergy`` in ``base``
-            (the index of ``X`` when it is a DataFrame).
+            (the index of ``X`` when it is a DataFrame); with three or more
+            modalities, ``redundancy[a,b]``... for every pair.
         """
+        if _groups.is_grouped(self):
+            return _groups.grouped_interactions(self, X, y)
         return self._interactions(X, y, ATOMS)
 
     def _interactions(self, X, y, columns):
@@ -403,9 +445,12 @@ class DecompositionMixin(TransformerMixin):
         Returns
         -------
         ndarray of str
-            ``["redundancy", "unique_1", "unique_2", "synergy"]``.
+            ``["redundancy", "unique_1", "unique_2", "synergy"]``; with three
+            or more modalities ``"redundancy[a,b]"``, ... for every pair
+            ``(a, b)`` of ``decompositions_`` (``b`` may be ``"rest"``).
         """
-        check_is_fitted(self)
+        if _groups.is_grouped(self):
+            return _groups.grouped_feature_names(self, input_features, ATOMS)
         _check_feature_names_in(self, input_features)
         return np.asarray(ATOMS, dtype=object)
 
@@ -430,6 +475,9 @@ class DecompositionMixin(TransformerMixin):
 class InformationEstimator(DecompositionMixin, MultimodalEstimator):
     """Base of the information estimators (PIDCVX, PIDBatch, LSMIEstimator)."""
 
+    def _fit_groups(self, X, y, sample_weight):
+        return _groups.fit_groups(self, X, y, sample_weight)
+
     def score(self, X, y, sample_weight=None):
         """Held-out variational lower bound on ``I(X1,X2;Y)``, in ``base``.
 
@@ -447,6 +495,8 @@ class InformationEstimator(DecompositionMixin, MultimodalEstimator):
         -------
         float
         """
+        if _groups.is_grouped(self):
+            return _groups.joint_estimator(self).score(X, y, sample_weight)
         X1, X2, y_index = self._modalities_of(X, y)
         log_proba = self._map_chunks(self._log_proba, X1, X2)
         point = log_proba[np.arange(y_index.size), y_index]

@@ -1,7 +1,9 @@
 """Resolve the ``modalities`` parameter shared by every estimator.
 
 Every estimator takes one 2-D ``X`` and a ``modalities`` parameter that says
-which columns belong to modality 1 and which to modality 2 (see DESIGN.md).
+which columns belong to modality 1 and which to modality 2 (see DESIGN.md),
+or, for three or more modalities, a sequence or a dict of selections
+(:func:`resolve_groups`).
 """
 
 import numbers
@@ -10,9 +12,75 @@ import numpy as np
 
 _HELP = (
     "Set `modalities` to an int k (columns [0, k) are modality 1, the rest "
-    "modality 2) or to a pair (sel1, sel2) of slices, integer lists, boolean "
-    "masks or column names."
+    "modality 2), to a pair (sel1, sel2) of slices, integer lists, boolean "
+    "masks or column names, or to a sequence or dict {name: selection} of "
+    "three or more of them."
 )
+
+
+def n_groups(modalities):
+    """How many modalities the ``modalities`` parameter names (2 or more).
+
+    A dict names ``len(modalities)``, a list or tuple of three or more
+    selections as many; anything else (None, an int, a pair) names two.
+    Malformed values are left to :func:`resolve_groups`.
+    """
+    if isinstance(modalities, dict) or (
+        isinstance(modalities, (tuple, list)) and len(modalities) > 2
+    ):
+        return len(modalities)
+    return 2
+
+
+def resolve_groups(modalities, n_features, feature_names=None):
+    """Return the columns and names of every modality.
+
+    Parameters
+    ----------
+    modalities : None, int, sequence or dict of selections
+        As in :func:`resolve_modalities`, or a sequence of three or more
+        selections (named ``"1"``, ``"2"``, ...) or a dict ``name ->
+        selection`` (two or more).
+    n_features : int
+    feature_names : array-like of str or None
+
+    Returns
+    -------
+    columns : list of ndarray of int
+        Sorted column indices of each modality; disjoint, non-empty.
+    names : list of str
+        The name of each modality.
+    """
+    if n_groups(modalities) == 2 and not isinstance(modalities, dict):
+        return list(resolve_modalities(modalities, n_features, feature_names)), [
+            "1",
+            "2",
+        ]
+    if isinstance(modalities, dict):
+        names = [str(name) for name in modalities]
+        selections = list(modalities.values())
+        if len(names) < 2 or len(set(names)) < len(names):
+            raise ValueError(
+                f"Invalid modalities={modalities!r}: a dict needs at least two "
+                f"modalities with distinct names. {_HELP}"
+            )
+    else:
+        names = [str(k) for k in range(1, len(modalities) + 1)]
+        selections = list(modalities)
+    columns = [
+        _resolve_one(sel, n_features, feature_names, f"modality {name!r}")
+        for sel, name in zip(selections, names)
+    ]
+    for i, a in enumerate(columns):
+        for j in range(i + 1, len(columns)):
+            overlap = np.intersect1d(a, columns[j])
+            if overlap.size:
+                raise ValueError(
+                    f"Modalities {names[i]!r} and {names[j]!r} overlap on columns "
+                    f"{overlap.tolist()}; each column may belong to one modality "
+                    "only."
+                )
+    return columns, names
 
 
 def resolve_modalities(modalities, n_features, feature_names=None):
@@ -20,12 +88,13 @@ def resolve_modalities(modalities, n_features, feature_names=None):
 
     Parameters
     ----------
-    modalities : None, int or pair of selections
+    modalities : None, int, pair of selections or dict of two
         ``None`` requires exactly two columns (one per modality). An int ``k``
         splits the columns into ``[0, k)`` and ``[k, n_features)``. A pair
         ``(sel1, sel2)`` gives each modality as a slice, a list of integer
         indices, a boolean mask of length ``n_features`` or a list of column
-        names (these need ``feature_names``).
+        names (these need ``feature_names``); a dict of two selections is
+        that pair.
     n_features : int
         Number of columns of ``X``.
     feature_names : array-like of str or None
@@ -56,13 +125,8 @@ def resolve_modalities(modalities, n_features, feature_names=None):
                 f"{n_features}, so that both modalities have at least one column."
             )
         return np.arange(k), np.arange(k, n_features)
-    if isinstance(modalities, dict) or (
-        isinstance(modalities, (tuple, list)) and len(modalities) > 2
-    ):
-        raise ValueError(
-            f"Invalid modalities={modalities!r}: two modalities only for now (more "
-            f"groups, and a dict of named groups, are planned). {_HELP}"
-        )
+    if isinstance(modalities, dict) and len(modalities) == 2:
+        modalities = tuple(modalities.values())
     if not isinstance(modalities, (tuple, list)) or len(modalities) != 2:
         raise ValueError(f"Invalid modalities={modalities!r}. {_HELP}")
     cols = [

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.utils._param_validation import HasMethods
 
+from ._groups import shared_fit
 from .nn._common import draw_seed, progress_label
 
 #: Names of the posteriors, in the order of :func:`fit_posteriors`' output.
@@ -117,18 +118,31 @@ def fit_seeded_posteriors(estimator, default, inputs, y_index, seeds, label):
     Returns
     -------
     list of 3 fitted classifiers
+        With three or more modalities (:mod:`sklearn_pid._groups`), the
+        posterior of a modality on a training set is fitted once, by the
+        first pair that needs it (with that pair's seed), and shared.
     """
-    from .nn._train import torch_seed
-
     fitted = []
     for name, target, X, seed in zip(POSTERIORS, TARGETS, inputs, seeds):
         template = getattr(estimator, name)
         if template is None:
-            clf = clone(default).set_params(random_state=seed)
-        else:
+            template = default
+
+        def fit(template=template, X=X, seed=seed, target=target):
+            from .nn._train import torch_seed
+
             clf = clone(template)
-        with torch_seed(seed), progress_label(f"{label} posterior {target}"):
-            fitted.append(clf.fit(X, y_index))
+            if template is default:
+                clf.set_params(random_state=seed)
+            with torch_seed(seed), progress_label(f"{label} posterior {target}"):
+                return clf.fit(X, y_index)
+
+        if name == "classifier_joint":
+            fitted.append(fit())
+        else:  # p(y|x_m): once per modality and training set with 3+ modalities
+            fitted.append(
+                shared_fit(estimator, ("posterior", template, X, y_index), fit)
+            )
     return fitted
 
 

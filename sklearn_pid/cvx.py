@@ -12,7 +12,9 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from ._base import ATOMS, COMMON_CONSTRAINTS, MI_TERMS, InformationEstimator
 from ._broja import solve_broja
 from ._discretize import METHODS, ModalityDiscretizer
+from ._groups import shared_fit
 from ._information import pid_from_tables
+from ._modalities import n_groups
 from ._tables import (  # broja_decomposition: its public path before 0.1
     broja_decomposition,  # noqa: F401
     plugin_bias,
@@ -264,6 +266,11 @@ class PIDCVX(InformationEstimator):
 
     def _check_params(self):
         specs = self.discretizer
+        if n_groups(self.modalities) > 2 and isinstance(specs, (tuple, list)):
+            raise ValueError(
+                "With three or more modalities, give one discretizer for all of "
+                f"them; got a sequence of {len(specs)}."
+            )
         if isinstance(specs, (tuple, list)) and len(specs) != 2:
             raise ValueError(
                 f"discretizer must be one discretizer or a pair (one per "
@@ -396,21 +403,24 @@ class PIDCVX(InformationEstimator):
         max_discrete = max(
             n_bins or 10, 20 if self.n_clusters == "auto" else n_clusters
         )
-        self.discretizers_ = tuple(
-            ModalityDiscretizer(
-                spec,
-                n_bins or auto_bins(states, Xm.shape[1]),
-                n_clusters,
-                max_discrete,
-                self.pca_components,
-                self.bin_range,
-                self.random_state,
+        fitted = [
+            self._fit_discretizer(
+                (
+                    spec,
+                    n_bins or auto_bins(states, Xm.shape[1]),
+                    n_clusters,
+                    max_discrete,
+                    self.pca_components,
+                    self.bin_range,
+                    self.random_state,
+                ),
+                Xm,
+                weights,
             )
             for spec, Xm in zip(specs, (X1, X2))
-        )
-        states = [
-            d.fit_transform(Xm, weights) for d, Xm in zip(self.discretizers_, (X1, X2))
         ]
+        self.discretizers_ = tuple(d for d, _ in fitted)
+        states = [s for _, s in fitted]
         for k, d in enumerate(self.discretizers_, start=1):
             if len(d.states_) < 2:
                 raise ValueError(
@@ -423,6 +433,16 @@ class PIDCVX(InformationEstimator):
             "modality_2": self.discretizers_[1].method_,
         }
         return states
+
+    def _fit_discretizer(self, args, Xm, weights):
+        """A fitted ModalityDiscretizer(*args) and the states of ``Xm``; once
+        per modality when three or more are decomposed (``shared_fit``)."""
+
+        def fit():
+            discretizer = ModalityDiscretizer(*args)
+            return discretizer, discretizer.fit_transform(Xm, weights)
+
+        return shared_fit(self, ("discretizer", args, Xm, weights), fit)
 
     def _check_size(self, shape):
         if math.prod(shape) > MAX_CELLS:

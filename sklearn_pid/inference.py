@@ -35,6 +35,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._base import ATOMS, MI_TERMS
+from ._modalities import n_groups
 from ._validation import encode_labels, warn
 
 #: Every quantity the results report, in order.
@@ -580,6 +581,13 @@ def _fit_once(estimator, X, y):
         raise TypeError(
             "estimator must be a scikit-learn estimator (with fit and "
             f"get_params); got {type(estimator).__name__}."
+        )
+    modalities = estimator.get_params().get("modalities")
+    if n_groups(modalities) > 2:
+        raise ValueError(
+            f"bootstrap and permutation_test take one pair at a time; got "
+            f"{n_groups(modalities)} modalities. Set modalities to the two "
+            "selections of the pair (or a modality and the union of the others)."
         )
     fitted = clone(estimator).fit(X, y)
     if not isinstance(getattr(fitted, "decomposition_", None), pd.Series):

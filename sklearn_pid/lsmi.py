@@ -8,6 +8,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
+from . import _groups
 from ._base import ATOMS, COMMON_CONSTRAINTS, LSMI_TERMS, MI_TERMS, InformationEstimator
 from ._crossfit import (
     OutOfFold,
@@ -301,8 +302,12 @@ class LSMIEstimator(InformationEstimator):
         Returns
         -------
         DataFrame of shape (n_samples, 4) or (n_samples, 9)
-            In ``base``; the index of ``X`` when it is a DataFrame.
+            In ``base``; the index of ``X`` when it is a DataFrame. With
+            three or more modalities, these columns for every pair ``(a, b)``,
+            named ``"redundancy[a,b]"``...
         """
+        if _groups.is_grouped(self):
+            return _groups.grouped_interactions(self, X, y, return_terms=return_terms)
         return self._interactions(X, y, COLUMNS if return_terms else ATOMS)
 
     def _pointwise(self, X1, X2):
@@ -364,9 +369,13 @@ class LSMIEstimator(InformationEstimator):
                     "density to fit. Fewer folds (cv), cv=None, or dropping its "
                     "rare columns avoids it."
                 )
+            seed = draw_seed(rng)  # drawn in any case: same seeds with 3+ modalities
             with progress_label(f"{label} density p(x{m})"):
-                models[f"density_{m}"] = self._fit_density(
-                    X[:, support], draw_seed(rng)
+                # once per modality and training set with three or more
+                models[f"density_{m}"] = _groups.shared_fit(
+                    self,
+                    ("density", self.n_kernels_, self.density_estimator, X[:, support]),
+                    lambda X=X[:, support], seed=seed: self._fit_density(X, seed),
                 )
         return models
 
