@@ -481,9 +481,55 @@ def _parse_params(items):
 
 
 TWO_MODALITIES = (
-    "the command line supports two modalities for now: give their columns "
-    "with --modality-1 and --modality-2"
+    "give the modalities' columns with --modality-1 and --modality-2, or with "
+    "--modality NAME=COLUMNS once per modality (two or more)"
 )
+
+
+def _modality_groups(frame, args):
+    """``{name: columns}`` from ``--modality NAME=COLUMNS`` (repeated) or from
+    ``--modality-1`` and ``--modality-2`` (named "1" and "2")."""
+    pair = (args.modality_1, args.modality_2)
+    if args.modality:
+        if any(pair):
+            raise CommandError(
+                "give the modalities either with --modality-1/--modality-2 or "
+                "with --modality NAME=COLUMNS, not both"
+            )
+        groups = {}
+        for spec in args.modality:
+            name, sep, columns = spec.partition("=")
+            name = name.strip()
+            if not sep or not name or not columns.strip():
+                raise CommandError(
+                    f"--modality {spec!r}: expected NAME=COLUMNS, e.g. "
+                    "--modality audio='mfcc_*'"
+                )
+            if name in groups:
+                raise CommandError(f"--modality {name!r} is given twice")
+            groups[name] = _select(frame, columns, f"--modality {name}")
+        if len(groups) < 2:
+            raise CommandError(f"one modality given; {TWO_MODALITIES}")
+        return groups
+    if not all(pair):
+        missing = [f"--modality-{k}" for k, v in enumerate(pair, 1) if not v]
+        raise CommandError(f"{' and '.join(missing)} missing; {TWO_MODALITIES}")
+    return {
+        "1": _select(frame, args.modality_1, "--modality-1"),
+        "2": _select(frame, args.modality_2, "--modality-2"),
+    }
+
+
+def _groups_text(estimator):
+    """The pairwise table of three or more modalities, and the total."""
+    table = estimator.decompositions_.set_index(["source_1", "source_2"])
+    table.index.names = [None, None]
+    total = f"I(all modalities; Y) = {_number(estimator.mi_joint_)}"
+    return (
+        f"{table.to_string(float_format=_number)}\n{total} (mean of the 'rest' "
+        "rows)\nunique_1 / mi_1: the first modality of the row; rest: the union "
+        "of the other modalities"
+    )
 
 
 def _seed_text(estimator, params):
@@ -731,6 +777,11 @@ def _estimate(args, progress):
     params = _parse_params(args.param)
     if "modalities" in params:
         raise CommandError(f"--param modalities: {TWO_MODALITIES}")
+    if (args.bootstrap or args.permutations) and len(args.modality or ()) > 2:
+        raise CommandError(
+            "--bootstrap and --permutations take two modalities (one pair at a "
+            "time); fit the pair of interest with --modality-1 and --modality-2"
+        )
     if args.output:
         _check_output(args.output)
     if args.summary:
@@ -739,8 +790,8 @@ def _estimate(args, progress):
             raise CommandError("--summary and --output name the same file")
     progress.show(f"reading {args.data} ...")
     frame, described = _read_table(args.data)
-    cols1 = _select(frame, args.modality_1, "--modality-1")
-    cols2 = _select(frame, args.modality_2, "--modality-2")
+    groups = _modality_groups(frame, args)
+    columns = [c for cols in groups.values() for c in cols]
     targets = _select(frame, args.target, "--target")
     if len(targets) != 1:
         raise CommandError(f"--target matches {len(targets)} columns: {targets}")
@@ -751,7 +802,7 @@ def _estimate(args, progress):
         if len(ids) != 1:
             raise CommandError(f"--id matches {len(ids)} columns: {ids}")
         (id_column,) = ids
-    used = [*cols1, *cols2, target, *([] if id_column is None else [id_column])]
+    used = [*columns, target, *([] if id_column is None else [id_column])]
     twice = {c for c in used if used.count(c) > 1}
     if twice:
         raise CommandError(f"columns used twice: {sorted(map(str, twice))}")
@@ -760,21 +811,24 @@ def _estimate(args, progress):
             f"--output: the target column {target!r} has the name of a per-sample "
             "value; rename it"
         )
-    data = frame[cols1 + cols2 + [target]]
-    _check_numbers(data, cols1 + cols2)
+    data = frame[columns + [target]]
+    _check_numbers(data, columns)
     missing = data.columns[data.isna().any()].tolist()
     if missing:
         raise CommandError(
             f"missing values in columns {missing}: drop or impute them first"
         )
-    settings = {"modalities": len(cols1), "base": base}
+    sizes = [len(cols) for cols in groups.values()]
+    two = len(groups) == 2
+    modalities = sizes[0] if two else {k: list(v) for k, v in groups.items()}
+    settings = {"modalities": modalities, "base": base}
     accepted = cls().get_params()
     if "random_state" in accepted:
         settings["random_state"] = args.seed
     if args.verbose and "verbose" in accepted:
         settings["verbose"] = 1
     estimator = cls().set_params(**(settings | params))
-    X, y = data[cols1 + cols2], data[target]
+    X, y = data[columns], data[target]
     progress.show(f"fitting {cls.__name__} on {len(data)} rows ...")
     start = time.perf_counter()
     estimator.fit(X, y)
@@ -787,16 +841,23 @@ def _estimate(args, progress):
     if args.bootstrap or args.permutations:
         summary, notes = _inference(args, estimator, X, y, progress)
     if args.summary:
-        table = summary if summary is not None else _point_values(estimator)
-        _write_table(table.rename_axis("quantity").reset_index(), args.summary)
+        if two:
+            table = summary if summary is not None else _point_values(estimator)
+            table = table.rename_axis("quantity").reset_index()
+        else:
+            table = estimator.decompositions_
+        _write_table(table, args.summary)
     progress.clear()
     source = f"{args.data} ({described})" if described else args.data
+    named = "" if two else f" ({', '.join(groups)})"
     print(
-        f"{cls.__name__} on {source}: {len(cols1)} + {len(cols2)} columns, "
-        f"target {target!r}, {len(data)} rows, in {_base_text(estimator.base)} "
-        f"({seconds:.1f} s)"
+        f"{cls.__name__} on {source}: {' + '.join(map(str, sizes))} columns"
+        f"{named}, target {target!r}, {len(data)} rows, in "
+        f"{_base_text(estimator.base)} ({seconds:.1f} s)"
     )
-    if summary is None:
+    if not two:
+        print(_groups_text(estimator))
+    elif summary is None:
         print(estimator.decomposition_.to_string(float_format=_number))
     else:
         print(_inference_text(summary))
@@ -813,15 +874,15 @@ def _estimate(args, progress):
             f"(columns {', '.join(map(str, values.columns))})"
         )
     if args.summary:
-        columns = ", ".join(["quantity", *map(str, table.columns)])
-        print(f"summary: {args.summary} (columns {columns})")
+        names = ", ".join(map(str, table.columns))
+        print(f"summary: {args.summary} (columns {names})")
     return 0
 
 
 def _parser():
     parser = argparse.ArgumentParser(
         prog="sklearn-pid",
-        description="Partial information decomposition of two modalities.",
+        description="Partial information decomposition of two or more modalities.",
     )
     parser.add_argument(
         "-V", "--version", action="version", version=f"sklearn-pid {__version__}"
@@ -856,7 +917,8 @@ def _parser():
             "given as comma-separated names or glob patterns (e.g. 'top_*'). "
             "Text files may be comma-, tab-, semicolon- or pipe-separated (the "
             "separator is detected); .parquet/.pq files are read as Parquet. "
-            "Two modalities are supported for now. --bootstrap N adds "
+            "Three or more modalities (--modality NAME=COLUMNS, repeated) are "
+            "decomposed pair by pair and each against the rest. --bootstrap N adds "
             f"{100 * CONFIDENCE_LEVEL:g} %% confidence intervals and bias-corrected "
             "values, --permutations N p-values (sklearn_pid.inference); the "
             "resamples are seeded by --seed, so runs repeat."
@@ -865,15 +927,21 @@ def _parser():
     estimate.add_argument("data", help="CSV, TSV or Parquet file")
     estimate.add_argument(
         "--modality-1",
-        required=True,
         metavar="COLUMNS",
         help="columns of modality 1 (names/globs)",
     )
     estimate.add_argument(
         "--modality-2",
-        required=True,
         metavar="COLUMNS",
         help="columns of modality 2 (names/globs)",
+    )
+    estimate.add_argument(
+        "--modality",
+        action="append",
+        metavar="NAME=COLUMNS",
+        help="a named modality instead of --modality-1/-2, once per modality: "
+        "with three or more, every pair and each modality against the rest "
+        "are decomposed",
     )
     estimate.add_argument(
         "--target", required=True, metavar="COLUMN", help="the label column"

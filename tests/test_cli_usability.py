@@ -447,16 +447,84 @@ def test_close_matches_come_first_in_a_wide_table(tmp_path, capsys):
         ),
         (["--param", "modalities=3"], "--param modalities: "),
         (["--param", "modalities=[[0], [1], [2]]"], "--param modalities: "),
+        (["--modality", "a=worst area"], "give the modalities either with "),
     ],
 )
-def test_more_than_two_modalities_is_said_clearly(cancer_csv, capsys, extra, message):
+def test_modality_options_are_said_clearly(cancer_csv, capsys, extra, message):
     argv = ["estimate", cancer_csv, *MODALITIES, *extra, "--target", "target"]
     status, out, err = run(capsys, *argv)
     assert (status, out) == (2, "")
-    assert err == (
-        f"sklearn-pid estimate: error: {message}the command line supports two "
-        "modalities for now: give their columns with --modality-1 and --modality-2\n"
+    assert err.startswith(f"sklearn-pid estimate: error: {message}")
+    if "either" not in message:
+        assert err.endswith(
+            "give the modalities' columns with --modality-1 and --modality-2, or "
+            "with --modality NAME=COLUMNS once per modality (two or more)\n"
+        )
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--modality-1", "mean radius"], "--modality-2 missing; "),
+        (["--modality", "a=mean radius"], "one modality given; "),
+        (["--modality", "a"], "--modality 'a': expected NAME=COLUMNS"),
+        (
+            ["--modality", "a=mean radius", "--modality", "a=worst radius"],
+            "--modality 'a' is given twice",
+        ),
+        (
+            ["--modality", "a=mean radius", "--modality", "b=worst radius"]
+            + ["--modality", "c=mean area", "--bootstrap", "10"],
+            "--bootstrap and --permutations take two modalities",
+        ),
+    ],
+)
+def test_bad_named_modalities(cancer_csv, capsys, argv, message):
+    status, out, err = run(capsys, "estimate", cancer_csv, *argv, "--target", "target")
+    assert (status, out) == (2, "")
+    assert err.startswith(f"sklearn-pid estimate: error: {message}")
+
+
+def test_three_named_modalities(cancer, cancer_csv, tmp_path, capsys):
+    """Every pair and each modality against the rest, as PIDCVX fits them;
+    --output has one column per pair and atom, --summary one row per pair."""
+    groups = {"radius": ["mean radius"], "texture": ["mean texture"]}
+    groups["area"] = ["worst area"]
+    argv = [f"--modality={k}={','.join(v)}" for k, v in groups.items()]
+    out_csv, summary_csv = tmp_path / "values.csv", tmp_path / "summary.csv"
+    status, out, err = run(
+        capsys,
+        "estimate",
+        cancer_csv,
+        *argv,
+        "--target",
+        "target",
+        "--output",
+        str(out_csv),
+        "--summary",
+        str(summary_csv),
     )
+    assert status == 0, err
+    assert "1 + 1 + 1 columns (radius, texture, area)" in out
+    assert "I(all modalities; Y) = " in out
+    columns = [c for cols in groups.values() for c in cols]
+    est = PIDCVX(modalities=groups, random_state=0)
+    est.fit(cancer[columns], cancer["target"])
+    summary = pd.read_csv(summary_csv)
+    assert list(summary["source_2"]) == [
+        "texture",
+        "area",
+        "area",
+        "rest",
+        "rest",
+        "rest",
+    ]
+    np.testing.assert_allclose(
+        summary["synergy"], est.decompositions_["synergy"], rtol=0, atol=1e-9
+    )
+    values = pd.read_csv(out_csv)
+    assert "redundancy[radius,texture]" in values.columns
+    assert values.shape[1] == 2 + 4 * 6
 
 
 def test_other_unknown_options_are_usage_errors(cancer_csv, capsys):
@@ -596,7 +664,7 @@ def test_a_failed_fit_shows_its_warnings_then_the_error(
     assert (status, out) == (2, "")
     assert err == (
         "warning: Before failing.\n"
-        "sklearn-pid estimate: error: Invalid modalities=(1, 2, 3). (the command "
-        "line supports two modalities for now: give their columns with "
-        "--modality-1 and --modality-2)\n"
+        "sklearn-pid estimate: error: Invalid modalities=(1, 2, 3). (give the "
+        "modalities' columns with --modality-1 and --modality-2, or with "
+        "--modality NAME=COLUMNS once per modality (two or more))\n"
     )
