@@ -588,6 +588,117 @@ def plot_tables(estimator, label=None, axes=None, *, annotate=None):
     return axes
 
 
+def plot_pairwise(decompositions, axes=None, *, base=None, annotate=None):
+    """Heatmaps of the pairwise decompositions of three or more modalities.
+
+    One panel per atom, modalities on both axes: the redundancy and the
+    synergy of the pair (symmetric), and the unique information of the row's
+    modality beside the column's (``unique_1`` of the pair (row, column),
+    ``unique_2`` of (column, row)). The diagonal is blank. The rows against
+    "the rest" are not drawn (read them in ``decompositions_``). One colour
+    bar serves the three panels, in the estimator's unit.
+
+    Parameters
+    ----------
+    decompositions : fitted estimator or pandas.DataFrame
+        An estimator fitted on three or more modalities (its
+        ``decompositions_``), or a table with its columns ``source_1,
+        source_2, redundancy, unique_1, unique_2, synergy``.
+    axes : sequence of 3 matplotlib Axes or None
+        Where to draw; None creates a row of three.
+    base : float or None
+        The unit of a table (default 2, bits); an estimator's own ``base`` is
+        used otherwise.
+    annotate : bool or None
+        Write each value in its cell; None does so for at most 5 modalities.
+
+    Returns
+    -------
+    ndarray of 3 matplotlib Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn_pid.plotting import plot_pairwise
+    >>> table = pd.DataFrame({"source_1": ["a", "a", "b"],
+    ...                       "source_2": ["b", "c", "c"],
+    ...                       "redundancy": [0.2, 0.1, 0.0],
+    ...                       "unique_1": [0.1, 0.2, 0.3],
+    ...                       "unique_2": [0.0, 0.0, 0.1],
+    ...                       "synergy": [0.5, 0.0, 0.0]})
+    >>> axes = plot_pairwise(table)
+    >>> axes[2].get_title()
+    'synergy'
+    """
+    if isinstance(decompositions, pd.DataFrame):
+        frame, base = decompositions, 2 if base is None else base
+    else:
+        check_is_fitted(decompositions)
+        if not hasattr(decompositions, "decompositions_"):
+            raise ValueError(
+                f"This {type(decompositions).__name__} was fitted on two "
+                "modalities; plot_pairwise needs three or more (decompositions_). "
+                "Plot two with plot_decompositions."
+            )
+        frame, base = decompositions.decompositions_, decompositions.base
+    frame = frame[frame["source_2"] != "rest"]
+    names = list(dict.fromkeys([*frame["source_1"], *frame["source_2"]]))
+    position = {name: k for k, name in enumerate(names)}
+    panels = {
+        name: np.full((len(names),) * 2, np.nan)
+        for name in ("redundancy", "unique", "synergy")
+    }
+    for row in frame.itertuples(index=False):
+        i, j = position[row.source_1], position[row.source_2]
+        for atom in ("redundancy", "synergy"):
+            panels[atom][i, j] = panels[atom][j, i] = getattr(row, atom)
+        panels["unique"][i, j], panels["unique"][j, i] = row.unique_1, row.unique_2
+    values = np.concatenate([m[np.isfinite(m)] for m in panels.values()])
+    low, high = min(values.min(), 0.0), max(values.max(), 1e-12)
+    if low < 0:  # pointwise atoms (LSMI) can be negative: centre the colours
+        high = max(high, -low)
+        low, cmap = -high, "RdBu_r"
+    else:
+        cmap = "viridis"
+    if annotate is None:
+        annotate = len(names) <= 5
+    plt = _pyplot()
+    if axes is None:
+        _, axes = plt.subplots(
+            1, 3, figsize=(_COLUMN_WIDTH, 1.7), layout="constrained", sharey=True
+        )
+    axes = np.asarray(axes).ravel()
+    ticks = np.arange(len(names))
+    for k, (ax, (atom, matrix)) in enumerate(zip(axes, panels.items())):
+        image = ax.imshow(matrix, cmap=cmap, vmin=low, vmax=high)
+        ax.set_xticks(ticks, names, fontsize=_SMALL_FONT, rotation=90)
+        ax.set_yticks(ticks, names, fontsize=_SMALL_FONT)
+        ax.tick_params(length=2, labelleft=k == 0)
+        ax.set_title(atom, fontsize=_SMALL_FONT)
+        if annotate:
+            for (r, c), value in np.ndenumerate(matrix):
+                if np.isfinite(value):
+                    light = (
+                        image.norm(value) < 0.6
+                        if cmap == "viridis"
+                        else abs(value) > 0.6 * high
+                    )
+                    ax.text(
+                        c,
+                        r,
+                        f"{value:.2f}",
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="white" if light else "black",
+                    )
+    axes[0].set_ylabel("modality (row)", fontsize=_SMALL_FONT)
+    colorbar = axes[0].figure.colorbar(image, ax=list(axes), fraction=0.05, pad=0.02)
+    colorbar.set_label(_information_unit(base), fontsize=_SMALL_FONT)
+    colorbar.ax.tick_params(labelsize=_SMALL_FONT)
+    return axes
+
+
 def _set_state_ticks(axis, positions, labels, most):
     """Ticks at ``positions`` labelled ``labels``, at most ``most`` labelled."""
     step = max(1, math.ceil(len(labels) / most))

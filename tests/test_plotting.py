@@ -17,6 +17,7 @@ from sklearn_pid.datasets import make_bitwise  # noqa: E402
 from sklearn_pid.plotting import (  # noqa: E402
     plot_decompositions,
     plot_interactions,
+    plot_pairwise,
     plot_tables,
 )
 
@@ -327,3 +328,30 @@ def test_binned_and_clustered_states_are_labelled(and_fit):
     assert axes[0].get_ylabel() == "x1 cluster"
     assert len(axes[0].texts) == 0  # 6 x 6: too many cells to write in
     _assert_paper_ready(axes[0].figure)
+
+
+# -------------------------------------------------------------- plot_pairwise
+
+
+def test_plot_pairwise_places_each_atom():
+    """Symmetric redundancy and synergy; the unique panel's cell (a, b) is
+    a's unique information beside b; the colour bar names the unit."""
+    rng = np.random.default_rng(0)
+    n = 600
+    X = rng.integers(0, 2, (n, 3))
+    y = X[:, 0] ^ X[:, 1]
+    est = PIDCVX(modalities={"a": [0], "b": [1], "c": [2]}, discretizer="discrete")
+    est.set_params(random_state=0).fit(X, y)
+    axes = plot_pairwise(est)
+    assert [ax.get_title() for ax in axes] == ["redundancy", "unique", "synergy"]
+    images = [ax.get_images()[0].get_array() for ax in axes]
+    frame = est.decompositions_.set_index(["source_1", "source_2"])
+    assert images[2][0, 1] == images[2][1, 0] == frame.loc[("a", "b"), "synergy"]
+    assert images[1][0, 2] == frame.loc[("a", "c"), "unique_1"]
+    assert images[1][2, 0] == frame.loc[("a", "c"), "unique_2"]
+    assert np.ma.is_masked(images[0][1, 1]) or np.isnan(images[0][1, 1])
+    colorbar = axes[0].figure.axes[-1]
+    assert colorbar.get_ylabel() == "bits"
+    assert [t.get_text() for t in axes[0].get_yticklabels()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="decompositions_"):
+        plot_pairwise(PIDCVX(discretizer="discrete").fit(X[:, :2], y))
