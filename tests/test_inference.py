@@ -293,6 +293,14 @@ def test_pidbatch_out_of_fold_route():
     np.testing.assert_allclose(statistic(np.arange(300), y), expected, atol=1e-12)
     np.testing.assert_allclose(boot.estimate, expected, atol=1e-12)
     assert (boot.confidence_interval.low >= 0).all()
+    # the half-sample refits widen PIDBatch's interval but do not move it: it
+    # is centred on the bootstrap-corrected value (docs/inference.md)
+    assert boot.refit_distribution.shape == (20, 7)
+    dist = boot.bootstrap_distribution
+    corrected = (2 * boot.estimate - dist.mean()).clip(lower=0)
+    np.testing.assert_allclose(boot.bias_corrected, corrected, atol=1e-12)
+    high = (dist.quantile(0.975) - 2 * (dist.mean() - boot.estimate)).clip(lower=0)
+    np.testing.assert_allclose(boot.confidence_interval.high, high, atol=1e-12)
     # a resample's rows are coupled again, in new batches: its atoms are not
     # the mean of the fit's per-sample values at those rows
     rows = np.random.default_rng(0).choice(300, 300)
