@@ -96,6 +96,8 @@ def fit_groups(estimator, X, y, sample_weight=None):
             warnings.simplefilter("always")
             try:
                 sub._validated_fit(X, y, sample_weight)
+            except ValueError as error:  # "modality 2" means b: say so
+                raise ValueError(f"Modalities ({a}, {b}): {error}") from error
             finally:
                 del sub._shared
         for w in caught:

@@ -225,6 +225,9 @@ def test_bad_groups_are_named(continuous):
         PIDCVX(modalities=[[0], [1], [2]], discretizer=("kmeans",) * 3).fit(X, y)
     with pytest.raises(ValueError, match="DMIClassifier takes two modalities"):
         DMIClassifier(modalities=[[0], [1], [2]]).fit(X, y)
+    constant = X.assign(noise=1.0)
+    with pytest.raises(ValueError, match=r"Modalities \(1, 3\): .*constant"):
+        PIDCVX(modalities=[[0], [1], [2]]).fit(constant, y)
     est = PIDCVX(modalities=[[0], [1], [2]], random_state=0)
     with pytest.raises(ValueError, match="one pair at a time"):
         bootstrap(est, X, y, n_resamples=2)
