@@ -387,7 +387,9 @@ def interval_notes():
     """
     lines = [
         f"Intervals: {100 * CONFIDENCE_LEVEL:g} % bias-corrected bootstrap "
-        "(sklearn_pid.inference.bootstrap), rows resampled within each class."
+        "(sklearn_pid.inference.bootstrap), rows resampled within each class.",
+        "  Centred on the bias-corrected value: an interval may exclude the "
+        "uncorrected estimate above.",
     ]
     for (method, dataset), n in DEMO_INTERVALS.items():
         text = f"  {method} on {dataset}: {n} {RESAMPLED[method]}"
