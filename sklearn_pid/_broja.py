@@ -29,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, sparse
-from threadpoolctl import threadpool_limits
+from scipy.linalg import lapack
+from threadpoolctl import ThreadpoolController
 
 from ._validation import warn
 
@@ -47,8 +48,20 @@ _NEWTON_OPTIONS = {"tol", "max_iter"}
 #: |X1| |X2| |Y|^2 array at most 8 n^2 / 4 bytes.
 NEWTON_MAX_DUAL = 6000
 
-#: Factor by which the barrier parameter grows between centring stages.
-_T_GROWTH = 10.0
+#: Factor by which the barrier parameter mu falls once the iterate is centred.
+_MU_FACTOR = 0.2
+
+#: The iterate counts as centred for mu when the marginal residual and every
+#: cell's deviation from theta * s = mu are below this multiple of mu.
+_KAPPA_CENTRED = 10.0
+
+#: theta * s is kept within [mu / K, K mu] on every cell after a step, so that
+#: no cell's multiplier drifts far from the central path.
+_KAPPA_SPREAD = 1e4
+
+#: Fraction to the boundary: a step keeps at least this share of every cell's
+#: slack s = -F and of every multiplier theta.
+_KEEP = 0.01
 
 #: A Newton solve that runs out of steps still returns its best table when the
 #: table's certified gap is below this multiple of ``tol`` (status
@@ -60,6 +73,14 @@ _STALL_FACTOR = 100.0
 #: Certifications in a row without halving the gap that count as a stall.
 _STALL_CHECKS = 3
 
+#: Once n_cells * mu is below this multiple of ``tol``, the duality gap is
+#: also certified every ``_CHECK_EVERY`` steps, centred or not (on tables whose
+#: dual optimum lies at infinity the iterates approach it slowly).
+_CHECK_BELOW = 100.0
+
+#: Newton steps between two certifications of the duality gap near the end.
+_CHECK_EVERY = 5
+
 #: Largest number of table entries on the support handed to a CVXPY solver.
 #: Measured with CLARABEL on the modular sum y = x1 + x2 mod m: m = 32 (32,768
 #: entries) 24 s and 0.34 GB; m = 64 (262,144) over 10 min at 1.7 GB. The
@@ -67,18 +88,14 @@ _STALL_CHECKS = 3
 #: the Python process: past this size the route raises instead.
 CVXPY_MAX_ENTRIES = 100_000
 
+#: Largest number of Jacobian entries, |Y| (|X1| + |X2|)^2, for which the
+#: final rescaling of q to its marginals starts with Newton steps (80 MB).
+_NEWTON_POLISH_MAX = 10_000_000
+
 #: Below this many dual variables the Newton solver runs BLAS on one thread:
 #: multithreaded factorisations of small matrices only add synchronisation,
 #: which costs up to 10x on a busy machine or inside parallel grid searches.
 _SINGLE_THREAD_BELOW = 1500
-
-#: A Newton step may shrink no constraint's slack -F below this fraction of its
-#: value (fraction to the boundary): iterates that jump next to the boundary
-#: of a cell need tens of steps to leave it.
-_KEEP_SLACK = 0.5
-
-#: Newton steps between two certifications of the duality gap.
-_CHECK_EVERY = 10
 
 
 class SolverError(RuntimeError):
@@ -233,6 +250,13 @@ def _installed_cvxpy_solvers():
     return frozenset(cp.installed_solvers())
 
 
+@functools.cache
+def _blas_threads():
+    """One controller of the loaded BLAS libraries: finding them reads the
+    process's memory map, 4.5 ms a call, a third of a small table's solve."""
+    return ThreadpoolController()
+
+
 def _run(name, p, options, verbose):
     """Solve the reduced problem with one solver and polish the result."""
     p1, p2 = p.sum(axis=1), p.sum(axis=0)
@@ -248,7 +272,7 @@ def _run(name, p, options, verbose):
         # a barrier parameter past what float64 resolves gives inf and nan,
         # which the certificate rejects: nothing to report to the user
         with (
-            threadpool_limits(limits=limits, user_api="blas"),
+            _blas_threads().limit(limits=limits, user_api="blas"),
             np.errstate(all="ignore"),
         ):
             q, status, n_iter = _solve_newton(
@@ -261,7 +285,16 @@ def _run(name, p, options, verbose):
 
 
 def _polish(q, p1, p2, tol=1e-15, max_iter=1000):
-    """Rescale each label's slice of q to the target row and column sums."""
+    """Rescale each label's slice of q to the target row and column sums.
+
+    Newton steps on the scaling factors first (quadratic convergence from a
+    nearly feasible q, where alternating rescaling can take a thousand sweeps),
+    then alternating row and column rescaling (Sinkhorn) until the row sums
+    are within ``tol``.
+    """
+    n1, n2, ny = q.shape
+    if ny * (n1 + n2) ** 2 <= _NEWTON_POLISH_MAX:
+        q = _newton_scale(q, p1, p2, tol)
     for _ in range(max_iter):
         rows = q.sum(axis=1)
         q = q * np.divide(p1, rows, out=np.ones_like(p1), where=rows > 0)[:, None, :]
@@ -270,6 +303,52 @@ def _polish(q, p1, p2, tol=1e-15, max_iter=1000):
         if np.abs(q.sum(axis=1) - p1).max() <= tol:
             break
     return q
+
+
+def _newton_scale(q, p1, p2, tol, max_steps=5):
+    """Scale each label's slice, q * exp(a_x1 + b_x2), to its marginals by Newton.
+
+    The equations of one label (row and column sums) have the Jacobian
+    ``[[diag(rows), Q], [Q^T, diag(cols)]]``; one column per label is pinned
+    (the factors are defined up to a constant moved from a to b). Stops when
+    a step does not reduce the violation (q is then not close enough to
+    feasible, and the rescaling loop takes over).
+    """
+    n1, n2, ny = q.shape
+    labels = np.arange(ny)
+    pinned = n1 + np.argmax(p2, axis=0)
+    violation = _violation(q, p1, p2)
+    for _ in range(max_steps):
+        if violation <= tol:
+            break
+        slices = q.transpose(2, 0, 1)  # (ny, n1, n2)
+        rows, cols = slices.sum(axis=2), slices.sum(axis=1)
+        jac = np.zeros((ny, n1 + n2, n1 + n2))
+        jac[:, :n1, n1:] = slices
+        jac[:, n1:, :n1] = slices.transpose(0, 2, 1)
+        diag = np.concatenate([rows, cols], axis=1)
+        rhs = np.concatenate([p1.T - rows, p2.T - cols], axis=1)
+        diag[diag <= 0] = 1.0  # rows without mass: their factor is not used
+        jac[:, np.arange(n1 + n2), np.arange(n1 + n2)] = diag
+        jac[labels, pinned, :] = 0.0
+        jac[labels, :, pinned] = 0.0
+        jac[labels, pinned, pinned] = 1.0
+        rhs[labels, pinned] = 0.0
+        try:
+            step = np.linalg.solve(jac, rhs[:, :, None])[:, :, 0]
+        except np.linalg.LinAlgError:
+            break
+        scaled = q * np.exp(step[:, :n1].T[:, None, :] + step[:, n1:].T[None, :, :])
+        new_violation = _violation(scaled, p1, p2)
+        if not new_violation < violation:
+            break
+        q, violation = scaled, new_violation
+    return q
+
+
+def _violation(q, p1, p2):
+    """Largest absolute row or column sum error of q against p1 and p2."""
+    return max(np.abs(q.sum(axis=1) - p1).max(), np.abs(q.sum(axis=0) - p2).max())
 
 
 # --------------------------------------------------------------------------- CVXPY
@@ -321,7 +400,14 @@ def _solve_cvxpy(p1, p2, allowed, name, options, verbose):
 
 
 def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
-    """Log-barrier Newton method on the dual geometric program.
+    """Primal-dual interior-point method on the dual geometric program.
+
+    With the slack ``s = -F(z)`` of each cell's constraint and its multiplier
+    ``theta`` (the cell's mass ``q(x1, x2)``), each step is a Newton step on
+    ``sum_cells theta grad F = c`` (``q = theta softmax`` meets the marginals)
+    and ``theta s = mu``. The z step keeps every slack positive and decreases
+    the barrier function ``-<c, z> - mu sum log s`` (Armijo); ``mu`` falls by
+    ``_MU_FACTOR`` each time the iterate is centred.
 
     Parameters
     ----------
@@ -333,10 +419,10 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
         Certified duality gap at which to stop, in nats: the primal value of
         the polished ``q`` minus the dual value of the current dual point.
     max_iter : int, default=500
-        Largest total number of Newton steps. If they run out, or if the gap
-        has not halved in ``_STALL_CHECKS`` certifications in a row (rounding
-        then limits it, not the method), the best table met is returned when
-        its certified gap is below ``_STALL_FACTOR * tol`` (status
+        Largest number of Newton steps. If they run out, or if the gap has not
+        halved in ``_STALL_CHECKS`` certifications in a row (rounding then
+        limits it, not the method), the best table met is returned when its
+        certified gap is below ``_STALL_FACTOR * tol`` (status
         ``"optimal_inaccurate"``).
 
     Returns
@@ -350,36 +436,23 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
     RuntimeError
         If the steps ran out before the gap fell below ``_STALL_FACTOR * tol``.
     """
-    n1, n2, ny = allowed.shape
-    cells = allowed.any(axis=2)
-    n_cells = int(cells.sum())
-    free_m = p2 > 0
-    free_m[np.argmax(free_m, axis=0), np.arange(ny)] = False  # gauge: pin one mu per y
-    free = np.concatenate([(p1 > 0).ravel(), free_m.ravel()])
-    c = np.concatenate([p1.ravel(), p2.ravel()]) * free  # dual objective
-    z = np.concatenate([np.full(n1 * ny, -np.log(ny) - 1.0), np.zeros(n2 * ny)])
-    state = _DualState(allowed, cells)
-    t = float(n_cells)
-    n_iter = 0
-    best_q, best_gap, stalled = None, np.inf, 0
-    while True:
-        stage_steps = 0
-        centred = False
-        while not centred:  # centre at t, certifying every _CHECK_EVERY steps
-            budget = min(_CHECK_EVERY, max_iter - n_iter)
-            if budget <= 0:
-                if best_gap <= _STALL_FACTOR * tol:
-                    return best_q, "optimal_inaccurate", n_iter
-                raise RuntimeError(
-                    f"no convergence in {n_iter} Newton steps (certified gap "
-                    f"{best_gap:.3g} nats)"
-                )
-            z, f, pi, factor, steps, centred = _centre(state, z, free, c, t, budget)
-            n_iter += steps
-            stage_steps += steps
-            theta = np.where(cells, 1.0 / (t * np.where(cells, -f, 1.0)), 0.0)
+    dual = _Dual(p1, p2, allowed)
+    cells, n_cells = dual.cells, dual.n_cells
+    z = dual.start()
+    f, pi = dual.evaluate(z)
+    s = np.where(cells, -f, 1.0)
+    mu = 1.0 / (1.0 / s[cells]).sum()
+    theta = np.where(cells, mu / s, 0.0)
+    mu_min = tol / (10.0 * n_cells)
+    best_q, best_gap, stalled, stage_steps = None, np.inf, 0, 0
+    for n_iter in range(max_iter):
+        residual = np.abs(dual.marginals(theta[:, :, None] * pi) - dual.c).max()
+        spread = np.abs(theta * s - mu)[cells].max()
+        centred = max(residual, spread) <= _KAPPA_CENTRED * mu
+        near = n_cells * mu <= _CHECK_BELOW * tol and n_iter % _CHECK_EVERY == 0
+        if (centred and n_cells * mu <= tol / 2) or near:
             q = _polish(theta[:, :, None] * pi, p1, p2, max_iter=200)
-            gap = _neg_cond_entropy(q) - c @ z
+            gap = _neg_cond_entropy(q) - dual.c @ z
             if gap <= tol:
                 return q, "optimal", n_iter
             stalled = 0 if gap < best_gap / 2 else stalled + 1
@@ -387,15 +460,60 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
                 best_q, best_gap = q, gap
             if stalled >= _STALL_CHECKS and best_gap <= _STALL_FACTOR * tol:
                 return best_q, "optimal_inaccurate", n_iter  # rounding stops it
-        if verbose:
-            print(
-                f"newton: t={t:.3g}, {stage_steps} steps, certified gap {gap:.3g} nats"
-            )
-        t_next = (
-            min(_T_GROWTH * t, 2 * n_cells / tol) if t < 2 * n_cells / tol else 10 * t
-        )
-        z = _predict(state, z, c, factor, t_next - t)
-        t = t_next
+        if centred and mu > mu_min:
+            if verbose:
+                print(
+                    f"newton: mu={mu:.3g}, {stage_steps} steps, residual {residual:.3g}"
+                )
+            mu, stage_steps = max(mu_min, _MU_FACTOR * mu), 0
+        z, f, pi, s, theta = _step(dual, z, pi, s, theta, mu)
+        stage_steps += 1
+    if best_gap <= _STALL_FACTOR * tol:
+        return best_q, "optimal_inaccurate", max_iter
+    raise RuntimeError(
+        f"no convergence in {max_iter} Newton steps (certified gap {best_gap:.3g} nats)"
+    )
+
+
+def _step(dual, z, pi, s, theta, mu):
+    """One primal-dual Newton step towards theta * s = mu; returns the new point."""
+    cells = dual.cells
+    weight = np.where(cells, theta / s - theta, 0.0)
+    hess = dual.hessian(theta, weight, pi)
+    rhs = dual.c - dual.marginals(np.where(cells, mu / s, 0.0)[:, :, None] * pi)
+    _pin(hess, rhs, dual.free)
+    dz = _solve_spd(hess, rhs)
+    slope_s = dual.along(pi, dz)  # -ds: first-order change of F per unit step
+    d_theta = np.where(cells, (mu - theta * s + theta * slope_s) / s, 0.0)
+    alpha_theta = _to_boundary(theta[cells], d_theta[cells])
+    alpha = _to_boundary(s[cells], -slope_s[cells])
+    gain = dual.c @ dz
+    slope = -gain + mu * (slope_s[cells] / s[cells]).sum()  # barrier's derivative
+    while alpha > 1e-14:
+        new_f, new_pi = dual.evaluate(z + alpha * dz)
+        new_s = -new_f[cells]
+        if np.all(new_s >= _KEEP * s[cells]):
+            change = -alpha * gain - mu * np.log(new_s / s[cells]).sum()
+            if change <= 1e-4 * alpha * slope:
+                break
+            alpha *= 0.5
+        else:
+            alpha *= 0.8
+    else:
+        raise RuntimeError("the Newton line search found no step")
+    theta = theta + alpha_theta * d_theta
+    s = np.where(cells, -new_f, 1.0)
+    low, high = mu / (_KAPPA_SPREAD * s), _KAPPA_SPREAD * mu / s
+    theta = np.where(cells, np.clip(theta, low, high), 0.0)
+    return z + alpha * dz, new_f, new_pi, s, theta
+
+
+def _to_boundary(x, dx):
+    """Largest step <= 1 that keeps the share ``1 - _KEEP`` of positive x's."""
+    shrinking = dx < 0
+    if not shrinking.any():
+        return 1.0
+    return min(1.0, (1 - _KEEP) * float((-x[shrinking] / dx[shrinking]).min()))
 
 
 def _neg_cond_entropy(q):
@@ -407,19 +525,52 @@ def _neg_cond_entropy(q):
     )
 
 
-class _DualState:
-    """Evaluates the dual constraint functions and their derivatives."""
+class _Dual:
+    """The dual problem of a table: its data, constraint functions and Hessian.
 
-    def __init__(self, allowed, cells):
+    The dual variables ``z`` are ``lam`` (n_1 * n_y, row-major) followed by
+    ``mu`` (n_2 * n_y); one ``mu`` per label is pinned at 0 (a gauge: adding a
+    constant to ``lam[:, y]`` and subtracting it from ``mu[:, y]`` changes
+    nothing).
+    """
+
+    def __init__(self, p1, p2, allowed):
         self.allowed = allowed
-        self.cells = cells
+        self.cells = allowed.any(axis=2)
+        self.n_cells = int(self.cells.sum())
         self.n1, self.n2, self.ny = allowed.shape
+        free_m = p2 > 0
+        free_m[np.argmax(free_m, axis=0), np.arange(self.ny)] = False
+        self.free = np.concatenate([(p1 > 0).ravel(), free_m.ravel()])
+        self.c = np.concatenate([p1.ravel(), p2.ravel()]) * self.free
+        # positions of the n_1 + n_2 diagonal blocks (n_y x n_y) of the Hessian
+        ny = self.ny
+        first = np.arange(self.n1 + self.n2)[:, None, None] * ny
+        block = np.arange(ny)
+        rows = first + block[:, None]
+        cols = first + block[None, :]
+        self.block_rows, self.block_cols = (
+            np.broadcast_to(a, (self.n1 + self.n2, ny, ny)).ravel()
+            for a in (rows, cols)
+        )
+
+    def start(self):
+        """A strictly feasible point: every F = log(n_allowed / n_y) - 1 < 0."""
+        return np.concatenate(
+            [
+                np.full(self.n1 * self.ny, -np.log(self.ny) - 1.0),
+                np.zeros(self.n2 * self.ny),
+            ]
+        )
+
+    def split(self, z):
+        """``lam`` (n_1, n_y) and ``mu`` (n_2, n_y) of a dual vector."""
+        d1 = self.n1 * self.ny
+        return z[:d1].reshape(self.n1, self.ny), z[d1:].reshape(self.n2, self.ny)
 
     def evaluate(self, z):
         """Return F (n_1, n_2) = logsumexp_y s and the softmax pi (n_1, n_2, n_y)."""
-        n1, n2, ny = self.n1, self.n2, self.ny
-        lam = z[: n1 * ny].reshape(n1, ny)
-        mu = z[n1 * ny :].reshape(n2, ny)
+        lam, mu = self.split(z)
         s = np.where(self.allowed, lam[:, None, :] + mu[None, :, :], -np.inf)
         # logsumexp over y and the softmax in one pass (scipy's logsumexp
         # costs half of a small table's solve in array-API overhead)
@@ -432,80 +583,31 @@ class _DualState:
             pi = e / total[:, :, None]
         return np.where(self.cells, f, -np.inf), np.where(self.allowed, pi, 0.0)
 
-    def derivatives(self, f, pi, c, t):
-        """Gradient and Hessian of the barrier in the full (lam, mu) space."""
+    def marginals(self, a):
+        """The (x1, y) and (x2, y) sums of a[x1, x2, y] as one dual-sized vector,
+        zero at the pinned variables."""
+        return (
+            np.concatenate([a.sum(axis=1).ravel(), a.sum(axis=0).ravel()]) * self.free
+        )
+
+    def along(self, pi, dz):
+        """Per cell, the derivative of F along dz: sum_y pi (dlam + dmu)."""
+        d_lam, d_mu = self.split(dz)
+        return (pi * (d_lam[:, None, :] + d_mu[None, :, :])).sum(axis=2)
+
+    def hessian(self, theta, weight, pi):
+        """sum over cells of theta diag(pi) + weight pi pi^T, on (lam, mu)."""
         n1, n2, ny = self.n1, self.n2, self.ny
-        w = np.where(self.cells, 1.0 / np.where(self.cells, -f, 1.0), 0.0)
-        a = w[:, :, None] * pi
-        grad = np.concatenate([a.sum(axis=1).ravel(), a.sum(axis=0).ravel()])
-        grad -= t * c
-        # per cell: w diag(pi) + (w^2 - w) pi pi^T, mapped onto lam and mu
-        outer = ((w**2 - w)[:, :, None] * pi)[:, :, :, None] * pi[:, :, None, :]
+        outer = (weight[:, :, None] * pi)[:, :, :, None] * pi[:, :, None, :]
         eye = np.arange(ny)
-        outer[:, :, eye, eye] += a
+        outer[:, :, eye, eye] += theta[:, :, None] * pi
         d1 = n1 * ny
         hess = np.zeros((d1 + n2 * ny, d1 + n2 * ny))
         hess[:d1, d1:] = outer.transpose(0, 2, 1, 3).reshape(d1, n2 * ny)
         hess[d1:, :d1] = hess[:d1, d1:].T
-        h_ll = outer.sum(axis=1)
-        h_mm = outer.sum(axis=0)
-        for i in range(n1):
-            hess[i * ny : (i + 1) * ny, i * ny : (i + 1) * ny] = h_ll[i]
-        for j in range(n2):
-            o = d1 + j * ny
-            hess[o : o + ny, o : o + ny] = h_mm[j]
-        return grad, hess
-
-
-def _centre(state, z, free, c, t, budget, eps=1e-8):
-    """Minimise the barrier at fixed t by damped Newton steps.
-
-    The sufficient-decrease test uses the barrier's change, computed as
-    ``-t <c, dz> - sum log(F_new / F_old)`` so that it stays accurate when the
-    barrier's value itself is large.
-
-    Returns
-    -------
-    z, f, pi : the last point and its constraint values and softmax
-    factor : Cholesky factor of the Hessian at the last point
-    steps : Newton steps taken
-    centred : False if the budget ran out before the Newton decrement was small
-    """
-    f, pi = state.evaluate(z)
-    cells = state.cells
-    for step in range(1, budget + 1):
-        grad, hess = state.derivatives(f, pi, c, t)
-        _pin(hess, grad, free)
-        factor = _cholesky(hess)
-        full = -linalg.cho_solve(factor, grad, check_finite=False)
-        decrement = -grad @ full
-        if decrement / 2 <= eps:
-            return z, f, pi, factor, step, True
-        slope = -t * c @ full
-        alpha = 1.0
-        while alpha > 1e-10:
-            new_f, new_pi = state.evaluate(z + alpha * full)
-            if np.all(new_f[cells] < _KEEP_SLACK * f[cells]):
-                change = alpha * slope - np.log(new_f[cells] / f[cells]).sum()
-                if change <= -0.25 * alpha * decrement:
-                    break
-            alpha *= 0.5
-        else:
-            return z, f, pi, factor, step, True
-        z, f, pi = z + alpha * full, new_f, new_pi
-    return z, f, pi, factor, budget, False
-
-
-def _predict(state, z, c, factor, dt):
-    """Step along the central path's tangent dz/dt = H^-1 c, kept feasible."""
-    full = dt * linalg.cho_solve(factor, c, check_finite=False)
-    alpha = 1.0
-    while alpha > 1e-3:
-        f, _ = state.evaluate(z + alpha * full)
-        if np.all(f[state.cells] < -1e-300):
-            return z + 0.9 * alpha * full
-        alpha *= 0.5
-    return z
+        blocks = np.concatenate([outer.sum(axis=1), outer.sum(axis=0)])
+        hess[self.block_rows, self.block_cols] = blocks.ravel()
+        return hess
 
 
 def _pin(hess, grad, free):
@@ -517,15 +619,18 @@ def _pin(hess, grad, free):
     grad[pinned] = 0.0
 
 
-def _cholesky(h):
-    """Cholesky factor of h, with a growing ridge if h is numerically singular."""
-    try:
-        return linalg.cho_factor(h, check_finite=False)
-    except linalg.LinAlgError:
-        pass
+def _solve_spd(h, b):
+    """Solve h x = b for a symmetric positive definite h by
+    LAPACK's Cholesky routines directly (scipy's wrappers cost a fifth of a
+    small table's step); a growing ridge is added if h is numerically singular."""
+    factor, info = lapack.dpotrf(h, lower=True, clean=False, overwrite_a=False)
     ridge = max(np.abs(np.diag(h)).max(), 1e-300) * 1e-14
-    while True:
-        try:
-            return linalg.cho_factor(h + ridge * np.eye(h.shape[0]), check_finite=False)
-        except linalg.LinAlgError:
-            ridge *= 100
+    while info != 0:
+        factor, info = lapack.dpotrf(
+            h + ridge * np.eye(h.shape[0]), lower=True, clean=False
+        )
+        ridge *= 100
+    x, info = lapack.dpotrs(factor, b, lower=True)
+    if info != 0:
+        raise linalg.LinAlgError(f"LAPACK dpotrs failed (info={info})")
+    return x
