@@ -4,23 +4,29 @@ Given ``p[x1, x2, y]``, find the table ``q`` with the same ``(x1, y)`` and
 ``(x2, y)`` marginals that has the largest conditional entropy
 ``H_q(Y | X1, X2)`` (Bertschinger et al., 2014; Liang et al., 2023, §3.1).
 
-Two routes solve it:
+Both routes work on the problem's support only: the entries ``(x1, x2, y)``
+with ``p(x1, y) > 0`` and ``p(x2, y) > 0`` (:class:`_Problem`), so a sparse
+table (a large alphabet whose states each meet few labels) costs what its
+allowed entries cost, not ``|X1| |X2| |Y|``.
 
-* ``"newton"``: a specialised interior-point method on the dual problem. With
+* ``"newton"``: a primal-dual interior-point method on the dual problem. With
   ``s(x1, x2, y) = lam(x1, y) + mu(x2, y)`` the dual is the geometric program
   ``max <p1, lam> + <p2, mu>`` subject to ``logsumexp_y s(x1, x2, y) <= 0`` for
   every cell, and ``q(x1, x2, y) = theta(x1, x2) softmax_y s(x1, x2, y)`` where
-  ``theta`` are the multipliers of those constraints. A log-barrier Newton
-  method with a dense Hessian of size ``(|X1| + |X2|) |Y|`` solves it. It stops
-  on a certificate: the primal value of the polished ``q`` (which meets the
-  marginals) minus the value of the current dual point (which is feasible)
-  bounds the error of every atom, and must fall below ``tol`` (1e-9 nats).
+  ``theta`` are the multipliers of those constraints. Each Newton system is
+  solved through the Schur complement of one side of the dual variables
+  (the other side's block is block diagonal), densely, or by a sparse
+  factorisation, whichever fits the problem. It stops on a certificate: the
+  primal value of the polished ``q`` (which meets the marginals) minus the
+  value of the current dual point (which is feasible) bounds the error of
+  every atom, and must fall below ``tol`` (1e-9 nats).
 * any exponential-cone solver installed for CVXPY (``"CLARABEL"``, ``"ECOS"``,
-  ``"SCS"``, ...), on the convex program with variables on the support only.
+  ``"SCS"``, ...), on the convex program with one variable per allowed entry.
 
-Both routes end with a short Sinkhorn polish that removes the solver's
-residual marginal violation (each label's slice of ``q`` is rescaled to its
-row and column sums; the zero pattern is kept).
+Both routes end with a polish that removes the solver's residual marginal
+violation (each label's entries of ``q`` are rescaled to their row and column
+sums, by Newton steps and then alternating rescaling; the zero pattern is
+kept).
 """
 
 import functools
@@ -30,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, sparse
 from scipy.linalg import lapack
+from scipy.sparse import csgraph
+from scipy.sparse import linalg as sparse_linalg
 from threadpoolctl import ThreadpoolController
 
 from ._validation import warn
@@ -43,10 +51,25 @@ TIGHT_CLARABEL = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10}
 #: Keyword options of the Newton solver.
 _NEWTON_OPTIONS = {"tol", "max_iter"}
 
-#: Largest number of dual variables (|X1| + |X2|) |Y| of the Newton solver: its
-#: dense Hessian takes 8 n^2 bytes (n = 6000: 288 MB), and its per-cell
-#: |X1| |X2| |Y|^2 array at most 8 n^2 / 4 bytes.
-NEWTON_MAX_DUAL = 6000
+#: Largest number of dual variables (one per positive p(x1, y) and p(x2, y))
+#: whose Newton system is factorised densely: 8 n^2 bytes (n = 6000: 288 MB).
+_DENSE_MAX_VARS = 6000
+
+#: Up to this many dual variables the Newton system is always dense; above it,
+#: a sparse factorisation is used unless the system holds more than
+#: ``_DENSE_SHARE`` of a dense one's entries.
+_SPARSE_ABOVE = 1500
+_DENSE_SHARE = 0.05
+
+#: From this many dual variables on, the Newton system is solved through the
+#: Schur complement of its larger side when that pays (see :class:`_Schur`).
+_SCHUR_ABOVE = 300
+
+#: Largest number of allowed entries (x1, x2, y) of a problem; the Newton
+#: solver's ordered pairs of entries of one cell (about 50 bytes each across
+#: its index arrays) may reach 4x this. Past them solve_broja raises a
+#: SolverError instead of exhausting memory.
+MAX_ENTRIES = 10_000_000
 
 #: Factor by which the barrier parameter mu falls once the iterate is centred.
 _MU_FACTOR = 0.2
@@ -88,10 +111,6 @@ _CHECK_EVERY = 5
 #: the Python process: past this size the route raises instead.
 CVXPY_MAX_ENTRIES = 100_000
 
-#: Largest number of Jacobian entries, |Y| (|X1| + |X2|)^2, for which the
-#: final rescaling of q to its marginals starts with Newton steps (80 MB).
-_NEWTON_POLISH_MAX = 10_000_000
-
 #: Below this many dual variables the Newton solver runs BLAS on one thread:
 #: multithreaded factorisations of small matrices only add synchronisation,
 #: which costs up to 10x on a busy machine or inside parallel grid searches.
@@ -132,8 +151,11 @@ def solve_broja(p, solver="auto", solver_options=None, verbose=0):
 
     Parameters
     ----------
-    p : ndarray of shape (n_1, n_2, n_y)
-        Joint probability table ``p[x1, x2, y]`` (non-negative, sums to 1).
+    p : ndarray of shape (n_1, n_2, n_y) or 3-D scipy.sparse.coo_array
+        Joint probability table ``p[x1, x2, y]`` (non-negative, sums to 1). A
+        sparse table is solved on its support: the work grows with the
+        entries ``(x1, x2, y)`` whose marginals ``p(x1, y)`` and ``p(x2, y)``
+        are both positive, not with ``n_1 n_2 n_y``.
     solver : str, default="auto"
         ``"auto"`` runs ``"newton"`` and, where it does not certify the
         optimum within its step budget, CLARABEL with tight tolerances
@@ -145,47 +167,43 @@ def solve_broja(p, solver="auto", solver_options=None, verbose=0):
         Keyword arguments for the first solver (``tol``, ``max_iter`` for
         ``"newton"``; settings passed to ``cvxpy.Problem.solve`` otherwise).
     verbose : int, default=0
-        ``>= 1`` prints the Newton solver's progress (one line per centring
-        stage); ``> 1`` also lets CVXPY solvers print their log.
+        ``>= 1`` prints the Newton solver's progress (one line per value of
+        its barrier parameter); ``> 1`` also lets CVXPY solvers print their log.
 
     Returns
     -------
     BrojaSolution
+        Its ``q`` has the type of ``p`` (dense, or a sparse ``coo_array``).
 
     Raises
     ------
     SolverError
-        If no solver reached an optimal (or optimal-inaccurate) status; the
-        message holds every solver's error.
+        If no solver reached an optimal (or optimal-inaccurate) status (the
+        message holds every solver's error), or if the support has more than
+        :data:`MAX_ENTRIES` entries.
     """
-    p = np.asarray(p, dtype=float)
-    keep = [p.sum(axis=ax) > 0 for ax in ((1, 2), (0, 2), (0, 1))]
-    p_red = p[np.ix_(*keep)]
-    p_red = p_red / p_red.sum()
+    table = _Table(p)
+    problem = _Problem(table)
     errors = []
     for name, options in _solver_chain(solver, solver_options):
         try:
-            q_red, status, n_iter = _run(name, p_red, options, verbose)
+            q, status, n_iter = _run(name, problem, options, verbose)
         except _failures() as exc:  # a numerical failure moves to the next solver
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
             continue
+        violation = problem.violation(q) * table.total
         if errors:
-            warn(
-                _fallback_message(errors[0], name, status, p_red, q_red), RuntimeWarning
-            )
-        q = np.zeros_like(p)
-        q[np.ix_(*keep)] = q_red * p.sum()
-        return BrojaSolution(q, name, status, marginal_violation(p, q), n_iter)
+            warn(_fallback_message(errors[0], name, status, violation), RuntimeWarning)
+        return BrojaSolution(table.output(problem, q), name, status, violation, n_iter)
     raise SolverError("No solver could solve the BROJA problem:\n" + "\n".join(errors))
 
 
-def _fallback_message(error, name, status, p, q):
+def _fallback_message(error, name, status, violation):
     """One sentence: what failed, which solver took over, and its check."""
     accuracy = "" if status == "optimal" else f" (its status: {status!r})"
     return (
         f"The BROJA solver {error}; {name!r} solved the problem instead{accuracy}, "
-        f"and its table meets the marginals of p to "
-        f"{marginal_violation(p, q):.1g}."
+        f"and its table meets the marginals of p to {violation:.1g}."
     )
 
 
@@ -257,153 +275,312 @@ def _blas_threads():
     return ThreadpoolController()
 
 
-def _run(name, p, options, verbose):
-    """Solve the reduced problem with one solver and polish the result."""
-    p1, p2 = p.sum(axis=1), p.sum(axis=0)
-    allowed = (p1[:, None, :] > 0) & (p2[None, :, :] > 0)
+def _run(name, problem, options, verbose):
+    """Solve the problem with one solver; the polished q on the entries."""
     if name == "newton":
-        n_dual = (p1.shape[0] + p2.shape[0]) * p1.shape[1]
-        if n_dual > NEWTON_MAX_DUAL:
-            raise MemoryError(
-                f"{n_dual} dual variables exceed the Newton solver's dense limit "
-                f"({NEWTON_MAX_DUAL}); fewer states (n_bins, n_clusters) keep it fast"
-            )
-        limits = 1 if n_dual < _SINGLE_THREAD_BELOW else None
+        limits = 1 if problem.n_vars < _SINGLE_THREAD_BELOW else None
         # a barrier parameter past what float64 resolves gives inf and nan,
         # which the certificate rejects: nothing to report to the user
         with (
             _blas_threads().limit(limits=limits, user_api="blas"),
             np.errstate(all="ignore"),
         ):
-            q, status, n_iter = _solve_newton(
-                p1, p2, allowed, verbose=verbose, **options
-            )
+            q, status, n_iter = _solve_newton(problem, verbose=verbose, **options)
     else:
-        q, status, n_iter = _solve_cvxpy(p1, p2, allowed, name, options, verbose)
-    q = _polish(np.where(allowed, np.clip(q, 0, None), 0.0), p1, p2)
-    return q, status, n_iter
+        q, status, n_iter = _solve_cvxpy(problem, name, options, verbose)
+    return problem.polish(np.clip(q, 0, None)), status, n_iter
 
 
-def _polish(q, p1, p2, tol=1e-15, max_iter=1000):
-    """Rescale each label's slice of q to the target row and column sums.
+# ---------------------------------------------------------------------- the table
 
-    Newton steps on the scaling factors first (quadratic convergence from a
-    nearly feasible q, where alternating rescaling can take a thousand sweeps),
-    then alternating row and column rescaling (Sinkhorn) until the row sums
-    are within ``tol``.
+
+class _Table:
+    """The non-zero entries of a table ``p[x1, x2, y]``, normalised.
+
+    Parameters
+    ----------
+    p : ndarray of shape (n_1, n_2, n_y) or 3-D scipy.sparse.coo_array
     """
-    n1, n2, ny = q.shape
-    if ny * (n1 + n2) ** 2 <= _NEWTON_POLISH_MAX:
-        q = _newton_scale(q, p1, p2, tol)
-    for _ in range(max_iter):
-        rows = q.sum(axis=1)
-        q = q * np.divide(p1, rows, out=np.ones_like(p1), where=rows > 0)[:, None, :]
-        cols = q.sum(axis=0)
-        q = q * np.divide(p2, cols, out=np.ones_like(p2), where=cols > 0)[None, :, :]
-        if np.abs(q.sum(axis=1) - p1).max() <= tol:
-            break
-    return q
+
+    def __init__(self, p):
+        self.sparse = sparse.issparse(p)
+        if self.sparse:
+            p = sparse.coo_array(p)
+            p.sum_duplicates()
+            x1, x2, y = p.coords
+            values = np.asarray(p.data, dtype=float)
+        else:
+            p = np.asarray(p, dtype=float)
+            x1, x2, y = np.nonzero(p)
+            values = p[x1, x2, y]
+        self.shape = p.shape
+        keep = values > 0
+        self.x1, self.x2, self.y = x1[keep], x2[keep], y[keep]
+        self.total = float(values[keep].sum())
+        self.values = values[keep] / self.total
+
+    def output(self, problem, q):
+        """q on the entries of ``problem`` as a table of the type of p."""
+        q = q * self.total
+        if self.sparse:
+            return sparse.coo_array(
+                (q, (problem.x1, problem.x2, problem.y)), shape=self.shape
+            )
+        out = np.zeros(self.shape)
+        out[problem.x1, problem.x2, problem.y] = q
+        return out
 
 
-def _newton_scale(q, p1, p2, tol, max_steps=5):
-    """Scale each label's slice, q * exp(a_x1 + b_x2), to its marginals by Newton.
+class _Problem:
+    """The BROJA problem on its support.
 
-    The equations of one label (row and column sums) have the Jacobian
-    ``[[diag(rows), Q], [Q^T, diag(cols)]]``; one column per label is pinned
-    (the factors are defined up to a constant moved from a to b). Stops when
-    a step does not reduce the violation (q is then not close enough to
-    feasible, and the rescaling loop takes over).
+    Its rows are the pairs ``(x1, y)`` with ``p(x1, y) > 0``, its columns the
+    pairs ``(x2, y)`` with ``p(x2, y) > 0``, and its entries the allowed
+    ``(x1, x2, y)``: a row and a column of the same label. Entries are sorted
+    by cell ``(x1, x2)``. The dual variables are one ``lam`` per row and one
+    ``mu`` per column; in each connected group of rows and columns one ``mu``
+    is pinned at 0 (adding a constant to the group's ``lam`` and subtracting
+    it from its ``mu`` changes nothing).
     """
-    n1, n2, ny = q.shape
-    labels = np.arange(ny)
-    pinned = n1 + np.argmax(p2, axis=0)
-    violation = _violation(q, p1, p2)
-    for _ in range(max_steps):
-        if violation <= tol:
-            break
-        slices = q.transpose(2, 0, 1)  # (ny, n1, n2)
-        rows, cols = slices.sum(axis=2), slices.sum(axis=1)
-        jac = np.zeros((ny, n1 + n2, n1 + n2))
-        jac[:, :n1, n1:] = slices
-        jac[:, n1:, :n1] = slices.transpose(0, 2, 1)
-        diag = np.concatenate([rows, cols], axis=1)
-        rhs = np.concatenate([p1.T - rows, p2.T - cols], axis=1)
-        diag[diag <= 0] = 1.0  # rows without mass: their factor is not used
-        jac[:, np.arange(n1 + n2), np.arange(n1 + n2)] = diag
-        jac[labels, pinned, :] = 0.0
-        jac[labels, :, pinned] = 0.0
-        jac[labels, pinned, pinned] = 1.0
-        rhs[labels, pinned] = 0.0
-        try:
-            step = np.linalg.solve(jac, rhs[:, :, None])[:, :, 0]
-        except np.linalg.LinAlgError:
-            break
-        scaled = q * np.exp(step[:, :n1].T[:, None, :] + step[:, n1:].T[None, :, :])
-        new_violation = _violation(scaled, p1, p2)
-        if not new_violation < violation:
-            break
-        q, violation = scaled, new_violation
-    return q
+
+    def __init__(self, table):
+        n1, n2, ny = table.shape
+        row_codes, row_of = np.unique(table.y * n1 + table.x1, return_inverse=True)
+        col_codes, col_of = np.unique(table.y * n2 + table.x2, return_inverse=True)
+        self.p_row = np.bincount(row_of, table.values, row_codes.size)
+        self.p_col = np.bincount(col_of, table.values, col_codes.size)
+        row_y, col_y = row_codes // n1, col_codes // n2
+        # every row meets every column of its label (columns sorted by label)
+        per_label = np.bincount(col_y, minlength=ny)
+        first_col = np.cumsum(per_label) - per_label
+        counts = per_label[row_y]
+        n_entries = int(counts.sum())
+        if n_entries > MAX_ENTRIES:
+            raise SolverError(
+                f"{n_entries} table entries on the support exceed the solvers' limit "
+                f"({MAX_ENTRIES}); fewer states (n_bins, n_clusters) keep it solvable"
+            )
+        row = np.repeat(np.arange(row_codes.size), counts)
+        offset = np.arange(n_entries) - np.repeat(np.cumsum(counts) - counts, counts)
+        col = first_col[row_y[row]] + offset
+        x1, x2 = row_codes[row] % n1, col_codes[col] % n2
+        cell_codes, cell = np.unique(x1 * n2 + x2, return_inverse=True)
+        order = np.argsort(cell, kind="stable")
+        self.row, self.col, self.cell = row[order], col[order], cell[order]
+        self.x1, self.x2, self.y = x1[order], x2[order], row_y[row[order]]
+        self.n_rows, self.n_cols = row_codes.size, col_codes.size
+        self.n_cells, self.n_entries = cell_codes.size, n_entries
+        self.starts = np.flatnonzero(np.r_[True, np.diff(self.cell) > 0])
+        self.sizes = np.diff(np.r_[self.starts, n_entries])
+        self._set_gauge()
+
+    def _set_gauge(self):
+        """Pin the largest column of each connected group; number the rest."""
+        graph = sparse.coo_array(
+            (np.ones(self.n_entries), (self.row, self.n_rows + self.col)),
+            shape=(self.n_rows + self.n_cols,) * 2,
+        )
+        _, group = csgraph.connected_components(graph, directed=False)
+        col_group = group[self.n_rows :]
+        order = np.lexsort((-self.p_col, col_group))
+        first = order[np.r_[True, np.diff(col_group[order]) > 0]]
+        free = np.ones(self.n_cols, dtype=bool)
+        free[first] = False
+        self.free_col = free
+        self.col_var = np.where(free, self.n_rows + np.cumsum(free) - 1, -1)
+        self.n_vars = self.n_rows + int(free.sum())
+        self.c = np.concatenate([self.p_row, self.p_col[free]])
+
+    # -- per-entry and per-cell arithmetic
+
+    def cell_sum(self, a):
+        """Sum of a per-entry array over each cell."""
+        return np.add.reduceat(a, self.starts)
+
+    def marginals(self, q):
+        """Row and column sums of q (per entry)."""
+        return (
+            np.bincount(self.row, q, self.n_rows),
+            np.bincount(self.col, q, self.n_cols),
+        )
+
+    def violation(self, q):
+        """Largest absolute error of q's row and column sums."""
+        rows, cols = self.marginals(q)
+        return float(
+            max(np.abs(rows - self.p_row).max(), np.abs(cols - self.p_col).max())
+        )
+
+    def to_vars(self, rows, cols):
+        """A dual-sized vector from per-row and per-column values."""
+        return np.concatenate([rows, cols[self.free_col]])
+
+    def entry_values(self, z):
+        """lam(row) + mu(col) of each entry (pinned mu are 0)."""
+        mu = np.zeros(self.n_cols)
+        mu[self.free_col] = z[self.n_rows :]
+        return z[: self.n_rows][self.row] + mu[self.col]
+
+    def neg_cond_entropy(self, q):
+        """-H_q(Y | X1, X2) in nats, the primal objective."""
+        q12 = self.cell_sum(q)[self.cell]
+        mask = q > 0
+        return float((q[mask] * np.log(q[mask] / q12[mask])).sum())
+
+    # -- rescaling to the marginals
+
+    def polish(self, q, tol=1e-15, max_iter=1000):
+        """Rescale q's entries of each label to the target row and column sums.
+
+        Newton steps on the scaling factors first (quadratic convergence from
+        a nearly feasible q, where alternating rescaling can take a thousand
+        sweeps), then alternating row and column rescaling (Sinkhorn) until
+        the row sums are within ``tol``.
+        """
+        q = self._newton_scale(q, tol)
+        for _ in range(max_iter):
+            rows, _ = self.marginals(q)
+            q = q * _ratio(self.p_row, rows)[self.row]
+            _, cols = self.marginals(q)
+            q = q * _ratio(self.p_col, cols)[self.col]
+            rows, _ = self.marginals(q)
+            if np.abs(rows - self.p_row).max() <= tol:
+                break
+        return q
+
+    def _newton_scale(self, q, tol, max_steps=5):
+        """Newton steps on q * exp(a_row + b_col) towards the marginals.
+
+        The Jacobian of the row and column sums is
+        ``[[diag(rows), Q], [Q^T, diag(cols)]]`` on the dual variables (the
+        pinned columns keep b = 0). Stops when a step does not reduce the
+        violation (q is then not close enough to feasible, and the rescaling
+        loop takes over).
+        """
+        violation = self.violation(q)
+        r_var, c_var = self.row, self.col_var[self.col]
+        on = c_var >= 0
+        for _ in range(max_steps):
+            if violation <= tol:
+                break
+            rows, cols = self.marginals(q)
+            diag = self.to_vars(rows, cols)
+            index = np.arange(self.n_vars)
+            i = np.concatenate([index, c_var[on]])  # columns come after rows
+            j = np.concatenate([index, r_var[on]])
+            v = np.concatenate([np.where(diag > 0, diag, 1.0), q[on]])
+            rhs = self.to_vars(self.p_row - rows, self.p_col - cols)
+            try:
+                step = _solve_spd(i, j, v, self.n_vars, rhs)
+            except linalg.LinAlgError:
+                break
+            scaled = q * np.exp(self.entry_values(step))
+            new_violation = self.violation(scaled)
+            if not new_violation < violation:
+                break
+            q, violation = scaled, new_violation
+        return q
 
 
-def _violation(q, p1, p2):
-    """Largest absolute row or column sum error of q against p1 and p2."""
-    return max(np.abs(q.sum(axis=1) - p1).max(), np.abs(q.sum(axis=0) - p2).max())
+def _ratio(target, current):
+    """target / current, 1 where current is 0."""
+    return np.divide(target, current, out=np.ones_like(target), where=current > 0)
+
+
+# ------------------------------------------------------------ linear algebra
+
+
+def _solve_spd(i, j, v, n, b):
+    """Solve A x = b for a symmetric positive definite A of size n.
+
+    A is given by its lower triangle: values ``v`` at distinct positions
+    ``(i, j)`` with ``i >= j``. Dense Cholesky up to ``_DENSE_MAX_VARS``
+    unknowns (or when A is dense enough), sparse LU beyond.
+    """
+    if n <= _DENSE_MAX_VARS and (n <= _SPARSE_ABOVE or i.size > _DENSE_SHARE * n * n):
+        a = np.zeros(n * n)
+        a[i * n + j] = v
+        # the transpose is Fortran-ordered (no copy for LAPACK): its upper triangle
+        return _cholesky_solve(a.reshape(n, n).T, b)
+    off = i != j
+    a = sparse.csc_array(
+        (np.r_[v, v[off]], (np.r_[i, j[off]], np.r_[j, i[off]])), shape=(n, n)
+    )
+    try:
+        lu = sparse_linalg.splu(
+            a,
+            permc_spec="MMD_AT_PLUS_A",
+            diag_pivot_thresh=0.0,
+            options={"SymmetricMode": True},
+        )
+    except RuntimeError as exc:  # "Factor is exactly singular"
+        raise linalg.LinAlgError(str(exc)) from exc
+    return lu.solve(b)
+
+
+def _cholesky_solve(h, b):
+    """Solve h x = b for a symmetric positive definite h, given by its upper
+    triangle, by LAPACK's
+    Cholesky routines directly (scipy's wrappers cost a fifth of a small
+    table's step); a growing ridge is added if h is numerically singular."""
+    factor, info = lapack.dpotrf(h, lower=False, clean=False, overwrite_a=False)
+    ridge = max(np.abs(np.diag(h)).max(), 1e-300) * 1e-14
+    while info != 0:
+        factor, info = lapack.dpotrf(
+            h + ridge * np.eye(h.shape[0]), lower=False, clean=False
+        )
+        ridge *= 100
+    x, info = lapack.dpotrs(factor, b, lower=False)
+    if info != 0:
+        raise linalg.LinAlgError(f"LAPACK dpotrs failed (info={info})")
+    return x
 
 
 # --------------------------------------------------------------------------- CVXPY
 
 
-def _solve_cvxpy(p1, p2, allowed, name, options, verbose):
+def _solve_cvxpy(problem, name, options, verbose):
     """The convex program on the support, solved by a CVXPY conic solver."""
     import cvxpy as cp
 
-    n1, n2, ny = allowed.shape
-    i, j, k = np.nonzero(allowed)
-    n = i.size
+    n = problem.n_entries
     if n > CVXPY_MAX_ENTRIES:
         raise MemoryError(
             f"{n} table entries on the support exceed the CVXPY route's limit "
             f"({CVXPY_MAX_ENTRIES}); fewer states (n_bins, n_clusters) keep it solvable"
         )
-    _, cell = np.unique(i * n2 + j, return_inverse=True)
-    sum_cells = sparse.csr_array((np.ones(n), (cell, np.arange(n))))
-    rows1, inv1 = np.unique(i * ny + k, return_inverse=True)
-    rows2, inv2 = np.unique(j * ny + k, return_inverse=True)
-    marg1 = sparse.csr_array((np.ones(n), (inv1, np.arange(n))))
-    marg2 = sparse.csr_array((np.ones(n), (inv2, np.arange(n))))
+    entries = np.arange(n)
+    ones = np.ones(n)
+    sum_cells = sparse.csr_array((ones, (problem.cell, entries)))
+    marg1 = sparse.csr_array((ones, (problem.row, entries)))
+    marg2 = sparse.csr_array((ones, (problem.col, entries)))
     v = cp.Variable(n, nonneg=True)
     # q(x1, x2) as its own variable: each entry's cone then refers to one cell
     # variable, not to the |Y| entries of its cell (a |Y| times sparser
     # problem: 15x faster at 16x16x16, and no fill-in that exhausts memory)
-    q12 = cp.Variable(sum_cells.shape[0], nonneg=True)
-    problem = cp.Problem(
-        cp.Minimize(cp.sum(cp.rel_entr(v, q12[cell]))),
-        [
-            marg1 @ v == p1.ravel()[rows1],
-            marg2 @ v == p2.ravel()[rows2],
-            sum_cells @ v == q12,
-        ],
+    q12 = cp.Variable(problem.n_cells, nonneg=True)
+    program = cp.Problem(
+        cp.Minimize(cp.sum(cp.rel_entr(v, q12[problem.cell]))),
+        [marg1 @ v == problem.p_row, marg2 @ v == problem.p_col, sum_cells @ v == q12],
     )
     with warnings.catch_warnings():  # its status says it; the caller reports it
         warnings.filterwarnings("ignore", "Solution may be inaccurate")
-        problem.solve(solver=name, verbose=verbose > 1, **options)
-    if problem.status not in ("optimal", "optimal_inaccurate") or v.value is None:
-        raise RuntimeError(f"solver status {problem.status!r}")
-    q = np.zeros(allowed.shape)
-    q[i, j, k] = v.value
-    n_iter = problem.solver_stats.num_iters or 0
-    return q, problem.status, int(n_iter)
+        program.solve(solver=name, verbose=verbose > 1, **options)
+    if program.status not in ("optimal", "optimal_inaccurate") or v.value is None:
+        raise RuntimeError(f"solver status {program.status!r}")
+    n_iter = program.solver_stats.num_iters or 0
+    return np.asarray(v.value, dtype=float), program.status, int(n_iter)
 
 
 # -------------------------------------------------------------------------- Newton
 
 
-def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
+def _solve_newton(problem, tol=1e-9, max_iter=500, verbose=0):
     """Primal-dual interior-point method on the dual geometric program.
 
-    With the slack ``s = -F(z)`` of each cell's constraint and its multiplier
-    ``theta`` (the cell's mass ``q(x1, x2)``), each step is a Newton step on
+    With ``F`` the log-sum-exp of ``lam + mu`` over a cell's entries, the
+    slack ``s = -F`` of each cell's constraint and its multiplier ``theta``
+    (the cell's mass ``q(x1, x2)``), each step is a Newton step on
     ``sum_cells theta grad F = c`` (``q = theta softmax`` meets the marginals)
     and ``theta s = mu``. The z step keeps every slack positive and decreases
     the barrier function ``-<c, z> - mu sum log s`` (Armijo); ``mu`` falls by
@@ -411,10 +588,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
 
     Parameters
     ----------
-    p1, p2 : ndarray of shape (n_1, n_y), (n_2, n_y)
-        Target marginals p(x1, y) and p(x2, y).
-    allowed : ndarray of bool, shape (n_1, n_2, n_y)
-        Support: ``p1[x1, y] > 0 and p2[x2, y] > 0``.
+    problem : _Problem
     tol : float, default=1e-9
         Certified duality gap at which to stop, in nats: the primal value of
         the polished ``q`` minus the dual value of the current dual point.
@@ -427,7 +601,7 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
 
     Returns
     -------
-    q : ndarray of shape (n_1, n_2, n_y)
+    q : ndarray of shape (n_entries,)
     status : str
     n_iter : int
 
@@ -435,24 +609,27 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
     ------
     RuntimeError
         If the steps ran out before the gap fell below ``_STALL_FACTOR * tol``.
+    MemoryError
+        If the Hessian is too large to factorise.
     """
-    dual = _Dual(p1, p2, allowed)
-    cells, n_cells = dual.cells, dual.n_cells
+    dual = _Dual(problem)
+    n_cells = problem.n_cells
     z = dual.start()
     f, pi = dual.evaluate(z)
-    s = np.where(cells, -f, 1.0)
-    mu = 1.0 / (1.0 / s[cells]).sum()
-    theta = np.where(cells, mu / s, 0.0)
+    s = -f
+    mu = 1.0 / (1.0 / s).sum()
+    theta = mu / s
     mu_min = tol / (10.0 * n_cells)
     best_q, best_gap, stalled, stage_steps = None, np.inf, 0, 0
     for n_iter in range(max_iter):
-        residual = np.abs(dual.marginals(theta[:, :, None] * pi) - dual.c).max()
-        spread = np.abs(theta * s - mu)[cells].max()
+        q = theta[problem.cell] * pi
+        residual = np.abs(problem.to_vars(*problem.marginals(q)) - problem.c).max()
+        spread = np.abs(theta * s - mu).max()
         centred = max(residual, spread) <= _KAPPA_CENTRED * mu
         near = n_cells * mu <= _CHECK_BELOW * tol and n_iter % _CHECK_EVERY == 0
         if (centred and n_cells * mu <= tol / 2) or near:
-            q = _polish(theta[:, :, None] * pi, p1, p2, max_iter=200)
-            gap = _neg_cond_entropy(q) - dual.c @ z
+            q = problem.polish(q, max_iter=200)
+            gap = problem.neg_cond_entropy(q) - problem.c @ z
             if gap <= tol:
                 return q, "optimal", n_iter
             stalled = 0 if gap < best_gap / 2 else stalled + 1
@@ -470,30 +647,30 @@ def _solve_newton(p1, p2, allowed, tol=1e-9, max_iter=500, verbose=0):
         stage_steps += 1
     if best_gap <= _STALL_FACTOR * tol:
         return best_q, "optimal_inaccurate", max_iter
-    raise RuntimeError(
-        f"no convergence in {max_iter} Newton steps (certified gap {best_gap:.3g} nats)"
+    gap = (
+        f"certified gap {best_gap:.3g} nats"
+        if np.isfinite(best_gap)
+        else "no duality gap certified yet"
     )
+    raise RuntimeError(f"no convergence in {max_iter} Newton steps ({gap})")
 
 
 def _step(dual, z, pi, s, theta, mu):
     """One primal-dual Newton step towards theta * s = mu; returns the new point."""
-    cells = dual.cells
-    weight = np.where(cells, theta / s - theta, 0.0)
-    hess = dual.hessian(theta, weight, pi)
-    rhs = dual.c - dual.marginals(np.where(cells, mu / s, 0.0)[:, :, None] * pi)
-    _pin(hess, rhs, dual.free)
-    dz = _solve_spd(hess, rhs)
+    problem = dual.problem
+    rhs = problem.c - dual.marginals(mu / s, pi)
+    dz = dual.newton_direction(theta, theta / s - theta, pi, rhs)
     slope_s = dual.along(pi, dz)  # -ds: first-order change of F per unit step
-    d_theta = np.where(cells, (mu - theta * s + theta * slope_s) / s, 0.0)
-    alpha_theta = _to_boundary(theta[cells], d_theta[cells])
-    alpha = _to_boundary(s[cells], -slope_s[cells])
-    gain = dual.c @ dz
-    slope = -gain + mu * (slope_s[cells] / s[cells]).sum()  # barrier's derivative
+    d_theta = (mu - theta * s + theta * slope_s) / s
+    alpha_theta = _to_boundary(theta, d_theta)
+    alpha = _to_boundary(s, -slope_s)
+    gain = problem.c @ dz
+    slope = -gain + mu * (slope_s / s).sum()  # the barrier's derivative
     while alpha > 1e-14:
         new_f, new_pi = dual.evaluate(z + alpha * dz)
-        new_s = -new_f[cells]
-        if np.all(new_s >= _KEEP * s[cells]):
-            change = -alpha * gain - mu * np.log(new_s / s[cells]).sum()
+        new_s = -new_f
+        if np.all(new_s >= _KEEP * s):
+            change = -alpha * gain - mu * np.log(new_s / s).sum()
             if change <= 1e-4 * alpha * slope:
                 break
             alpha *= 0.5
@@ -502,10 +679,8 @@ def _step(dual, z, pi, s, theta, mu):
     else:
         raise RuntimeError("the Newton line search found no step")
     theta = theta + alpha_theta * d_theta
-    s = np.where(cells, -new_f, 1.0)
-    low, high = mu / (_KAPPA_SPREAD * s), _KAPPA_SPREAD * mu / s
-    theta = np.where(cells, np.clip(theta, low, high), 0.0)
-    return z + alpha * dz, new_f, new_pi, s, theta
+    theta = np.clip(theta, mu / (_KAPPA_SPREAD * new_s), _KAPPA_SPREAD * mu / new_s)
+    return z + alpha * dz, new_f, new_pi, new_s, theta
 
 
 def _to_boundary(x, dx):
@@ -516,121 +691,222 @@ def _to_boundary(x, dx):
     return min(1.0, (1 - _KEEP) * float((-x[shrinking] / dx[shrinking]).min()))
 
 
-def _neg_cond_entropy(q):
-    """-H_q(Y | X1, X2) in nats, the primal objective."""
-    q12 = q.sum(axis=2, keepdims=True)
-    mask = q > 0
-    return float(
-        (q[mask] * np.log(q[mask] / np.broadcast_to(q12, q.shape)[mask])).sum()
-    )
-
-
 class _Dual:
-    """The dual problem of a table: its data, constraint functions and Hessian.
+    """The dual geometric program of a problem: constraint values, softmax,
+    and the Newton system.
 
-    The dual variables ``z`` are ``lam`` (n_1 * n_y, row-major) followed by
-    ``mu`` (n_2 * n_y); one ``mu`` per label is pinned at 0 (a gauge: adding a
-    constant to ``lam[:, y]`` and subtracting it from ``mu[:, y]`` changes
-    nothing).
+    Per cell, ``F = logsumexp(lam + mu)`` over its entries and ``pi`` the
+    softmax; the Hessian of the Newton system is, summed over cells,
+    ``theta diag(pi) + weight pi pi^T`` mapped onto the (lam, mu) of the
+    cell's entries. Its values come from every ordered pair of entries of a
+    cell (``sum sizes^2`` of them): a (lam, mu) entry from exactly one pair,
+    a (lam, lam) or (mu, mu) entry summed over the cells of its x1 or x2, so
+    the (lam, lam) block is block diagonal (one block per x1) and so is the
+    (mu, mu) block. Where each pair goes is laid out once here.
     """
 
-    def __init__(self, p1, p2, allowed):
-        self.allowed = allowed
-        self.cells = allowed.any(axis=2)
-        self.n_cells = int(self.cells.sum())
-        self.n1, self.n2, self.ny = allowed.shape
-        free_m = p2 > 0
-        free_m[np.argmax(free_m, axis=0), np.arange(self.ny)] = False
-        self.free = np.concatenate([(p1 > 0).ravel(), free_m.ravel()])
-        self.c = np.concatenate([p1.ravel(), p2.ravel()]) * self.free
-        # positions of the n_1 + n_2 diagonal blocks (n_y x n_y) of the Hessian
-        ny = self.ny
-        first = np.arange(self.n1 + self.n2)[:, None, None] * ny
-        block = np.arange(ny)
-        rows = first + block[:, None]
-        cols = first + block[None, :]
-        self.block_rows, self.block_cols = (
-            np.broadcast_to(a, (self.n1 + self.n2, ny, ny)).ravel()
-            for a in (rows, cols)
+    def __init__(self, problem):
+        self.problem = p = problem
+        pair_count = int((p.sizes**2).sum())
+        if pair_count > 4 * MAX_ENTRIES:
+            raise MemoryError(
+                f"{pair_count} pairs of entries in a cell exceed the Newton solver's "
+                f"limit ({4 * MAX_ENTRIES}); fewer states (n_bins, n_clusters) keep "
+                "it solvable"
+            )
+        reps = p.sizes[p.cell]
+        a = np.repeat(np.arange(p.n_entries), reps)
+        b = p.starts[p.cell[a]] + (
+            np.arange(pair_count) - np.repeat(np.cumsum(reps) - reps, reps)
         )
+        self.a, self.b, self.pair_cell = a, b, p.cell[a]
+        self.diagonal = np.flatnonzero(a == b)
+        self.schur = _Schur.build(p, a, b) if p.n_vars >= _SCHUR_ABOVE else None
+        if self.schur is None:
+            self._layout_triplets(a, b)
+
+    def _layout_triplets(self, a, b):
+        """Lower-triangle positions of every pair, for :func:`_solve_spd`."""
+        p = self.problem
+        lam, mu = p.row, p.col_var[p.col]
+        mixed = np.flatnonzero(mu[a] >= 0)  # mu after lam: below the diagonal
+        self.mixed = (mu[a[mixed]], lam[b[mixed]], mixed)
+        lower_lam = np.flatnonzero(lam[a] >= lam[b])
+        lower_mu = np.flatnonzero((mu[b] >= 0) & (mu[a] >= mu[b]))
+        self.blocks = [
+            _summed(lam[a[lower_lam]], lam[b[lower_lam]], lower_lam, p.n_vars),
+            _summed(mu[a[lower_mu]], mu[b[lower_mu]], lower_mu, p.n_vars),
+        ]
 
     def start(self):
-        """A strictly feasible point: every F = log(n_allowed / n_y) - 1 < 0."""
+        """A strictly feasible point: every F <= log(size / largest size) - 1."""
+        p = self.problem
         return np.concatenate(
             [
-                np.full(self.n1 * self.ny, -np.log(self.ny) - 1.0),
-                np.zeros(self.n2 * self.ny),
+                np.full(p.n_rows, -np.log(p.sizes.max()) - 1.0),
+                np.zeros(p.n_vars - p.n_rows),
             ]
         )
 
-    def split(self, z):
-        """``lam`` (n_1, n_y) and ``mu`` (n_2, n_y) of a dual vector."""
-        d1 = self.n1 * self.ny
-        return z[:d1].reshape(self.n1, self.ny), z[d1:].reshape(self.n2, self.ny)
-
     def evaluate(self, z):
-        """Return F (n_1, n_2) = logsumexp_y s and the softmax pi (n_1, n_2, n_y)."""
-        lam, mu = self.split(z)
-        s = np.where(self.allowed, lam[:, None, :] + mu[None, :, :], -np.inf)
-        # logsumexp over y and the softmax in one pass (scipy's logsumexp
-        # costs half of a small table's solve in array-API overhead)
-        top = s.max(axis=2, keepdims=True)
-        top = np.where(np.isfinite(top), top, 0.0)
-        e = np.exp(s - top)
-        total = e.sum(axis=2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            f = np.log(total) + top[:, :, 0]
-            pi = e / total[:, :, None]
-        return np.where(self.cells, f, -np.inf), np.where(self.allowed, pi, 0.0)
+        """F (n_cells,) and the softmax pi (n_entries,) at z."""
+        p = self.problem
+        values = p.entry_values(z)
+        top = np.maximum.reduceat(values, p.starts)
+        e = np.exp(values - top[p.cell])
+        total = np.add.reduceat(e, p.starts)
+        return np.log(total) + top, e / total[p.cell]
 
-    def marginals(self, a):
-        """The (x1, y) and (x2, y) sums of a[x1, x2, y] as one dual-sized vector,
-        zero at the pinned variables."""
-        return (
-            np.concatenate([a.sum(axis=1).ravel(), a.sum(axis=0).ravel()]) * self.free
-        )
+    def marginals(self, theta, pi):
+        """Dual-sized row and column sums of theta[cell] * pi."""
+        p = self.problem
+        return p.to_vars(*p.marginals(theta[p.cell] * pi))
 
     def along(self, pi, dz):
-        """Per cell, the derivative of F along dz: sum_y pi (dlam + dmu)."""
-        d_lam, d_mu = self.split(dz)
-        return (pi * (d_lam[:, None, :] + d_mu[None, :, :])).sum(axis=2)
+        """Per cell, the derivative of F along dz: sum of pi (dlam + dmu)."""
+        return self.problem.cell_sum(pi * self.problem.entry_values(dz))
 
-    def hessian(self, theta, weight, pi):
-        """sum over cells of theta diag(pi) + weight pi pi^T, on (lam, mu)."""
-        n1, n2, ny = self.n1, self.n2, self.ny
-        outer = (weight[:, :, None] * pi)[:, :, :, None] * pi[:, :, None, :]
-        eye = np.arange(ny)
-        outer[:, :, eye, eye] += theta[:, :, None] * pi
-        d1 = n1 * ny
-        hess = np.zeros((d1 + n2 * ny, d1 + n2 * ny))
-        hess[:d1, d1:] = outer.transpose(0, 2, 1, 3).reshape(d1, n2 * ny)
-        hess[d1:, :d1] = hess[:d1, d1:].T
-        blocks = np.concatenate([outer.sum(axis=1), outer.sum(axis=0)])
-        hess[self.block_rows, self.block_cols] = blocks.ravel()
-        return hess
-
-
-def _pin(hess, grad, free):
-    """Fix the variables outside ``free``: identity rows/columns, zero gradient."""
-    pinned = np.flatnonzero(~free)
-    hess[pinned, :] = 0.0
-    hess[:, pinned] = 0.0
-    hess[pinned, pinned] = 1.0
-    grad[pinned] = 0.0
-
-
-def _solve_spd(h, b):
-    """Solve h x = b for a symmetric positive definite h by
-    LAPACK's Cholesky routines directly (scipy's wrappers cost a fifth of a
-    small table's step); a growing ridge is added if h is numerically singular."""
-    factor, info = lapack.dpotrf(h, lower=True, clean=False, overwrite_a=False)
-    ridge = max(np.abs(np.diag(h)).max(), 1e-300) * 1e-14
-    while info != 0:
-        factor, info = lapack.dpotrf(
-            h + ridge * np.eye(h.shape[0]), lower=True, clean=False
+    def newton_direction(self, theta, weight, pi, rhs):
+        """Solve (sum_cells theta diag(pi) + weight pi pi^T) dz = rhs."""
+        values = weight[self.pair_cell] * pi[self.a] * pi[self.b]
+        d = self.diagonal
+        values[d] += theta[self.pair_cell[d]] * pi[self.a[d]]
+        if self.schur is not None:
+            return self.schur.solve(values, rhs)
+        i_m, j_m, mixed = self.mixed
+        rows, cols, parts = [i_m], [j_m], [values[mixed]]
+        for i, j, inverse, pairs in self.blocks:
+            rows.append(i)
+            cols.append(j)
+            parts.append(np.bincount(inverse, values[pairs], i.size))
+        return _solve_spd(
+            np.concatenate(rows),
+            np.concatenate(cols),
+            np.concatenate(parts),
+            self.problem.n_vars,
+            rhs,
         )
-        ridge *= 100
-    x, info = lapack.dpotrs(factor, b, lower=True)
-    if info != 0:
-        raise linalg.LinAlgError(f"LAPACK dpotrs failed (info={info})")
-    return x
+
+
+def _summed(u, w, pairs, n):
+    """Distinct positions (i, j) of pairs that share them (their values are
+    summed), the position of each pair, and the pairs' indices."""
+    codes, inverse = np.unique(u * n + w, return_inverse=True)
+    return codes // n, codes % n, inverse, pairs
+
+
+class _Schur:
+    """A Newton system ``[[D, B], [B^T, A]]`` whose ``A`` is block diagonal,
+    solved through the Schur complement ``S = D - B A^-1 B^T``.
+
+    One side of the dual variables (``lam`` grouped by x1, or ``mu`` grouped
+    by x2: the larger side) is eliminated block by block, and the dense
+    Cholesky factorisation is of the other side only: about 4x fewer
+    operations than factorising the whole system when both sides are equal.
+    The eliminated variables are numbered ``group * m + slot`` (``m`` the
+    largest group); unused slots get an identity row.
+    """
+
+    @classmethod
+    def build(cls, problem, a, b):
+        """The layout for ``problem``'s pairs (a, b), or None where it does not
+        pay: a kept side too large for a dense factorisation, or too sparse."""
+        p = problem
+        lam, mu = p.row, p.col_var[p.col]  # each entry's variables (-1: pinned)
+        n_mu = p.n_vars - p.n_rows
+        if p.n_rows >= n_mu:  # eliminate lam (by x1), keep mu
+            elim, keep = lam, np.where(mu >= 0, mu - p.n_rows, -1)
+            elim_vars, keep_vars = np.arange(p.n_rows), np.arange(p.n_rows, p.n_vars)
+            elim_key = np.zeros(p.n_rows, dtype=np.int64)
+            elim_key[p.row] = p.x1
+        else:  # eliminate mu (by x2), keep lam
+            elim, keep = mu, lam
+            elim_vars, keep_vars = p.col_var[p.free_col], np.arange(p.n_rows)
+            x2 = np.zeros(p.n_cols, dtype=np.int64)
+            x2[p.col] = p.x2
+            elim_key = x2[p.free_col]
+        n_keep = keep_vars.size
+        mixed = np.flatnonzero((keep[a] >= 0) & (elim[b] >= 0))
+        dense_enough = mixed.size >= _DENSE_SHARE * n_keep * elim_vars.size
+        if not 0 < n_keep <= _DENSE_MAX_VARS or not dense_enough:
+            return None
+        self = cls()
+        _, group = np.unique(elim_key, return_inverse=True)
+        sizes = np.bincount(group)
+        order = np.argsort(group, kind="stable")
+        slot = np.empty_like(group)
+        slot[order] = np.arange(group.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        g, m = sizes.size, int(sizes.max())
+        self.n_groups, self.m, self.n_keep = g, m, n_keep
+        padded = np.full(p.n_vars, -1)
+        padded[elim_vars] = group * m + slot
+        self.elim_vars, self.elim_pad, self.keep_vars = (
+            elim_vars,
+            padded[elim_vars],
+            keep_vars,
+        )
+        # A: both variables eliminated (then in one group), summed over cells
+        both = np.flatnonzero((elim[a] >= 0) & (elim[b] >= 0))
+        ea, eb = padded[elim[a[both]]], padded[elim[b[both]]]
+        self.a_pos, self.a_pairs = ea * m + eb % m, both  # (group, slot, slot)
+        unused = np.setdiff1d(np.arange(g * m), self.elim_pad)
+        self.a_unused = unused * m + unused % m
+        # D: both kept, summed over cells; B: one of each, one pair per entry
+        kept = np.flatnonzero((keep[a] >= 0) & (keep[b] >= 0))
+        i, j, self.d_inverse, self.d_pairs = _summed(
+            keep[a[kept]], keep[b[kept]], kept, n_keep
+        )
+        self.d_pos = i * n_keep + j
+        self.b_pos = padded[elim[b[mixed]]] * n_keep + keep[a[mixed]]
+        self.b_pairs = mixed
+        return self
+
+    def solve(self, values, rhs):
+        """The Newton direction for the pairs' Hessian values.
+
+        With ``A = L L^T`` block by block and ``V = L^-1 B^T``, the Schur
+        complement is ``D - V^T V`` (one symmetric rank-k product).
+        """
+        g, m, nk = self.n_groups, self.m, self.n_keep
+        blocks = np.bincount(self.a_pos, values[self.a_pairs], g * m * m)
+        blocks[self.a_unused] = 1.0
+        lower = _block_cholesky(blocks.reshape(g, m, m))
+        d = np.zeros(nk * nk)
+        d[self.d_pos] = np.bincount(
+            self.d_inverse, values[self.d_pairs], self.d_pos.size
+        )
+        coupling = np.zeros(g * m * nk)
+        coupling[self.b_pos] = values[self.b_pairs]
+        r_elim = np.zeros(g * m)
+        r_elim[self.elim_pad] = rhs[self.elim_vars]
+        # coupling is B^T laid out (group, slot, kept), the right-hand side last
+        both = np.concatenate(
+            [coupling.reshape(g, m, nk), r_elim.reshape(g, m, 1)], axis=2
+        )
+        both = np.linalg.solve(lower, both).reshape(g * m, nk + 1)
+        v, v_r = both[:, :nk], both[:, nk]
+        schur = d.reshape(nk, nk) - v.T @ v
+        x_keep = _cholesky_solve(schur, rhs[self.keep_vars] - v.T @ v_r)
+        x_elim = np.linalg.solve(
+            lower.transpose(0, 2, 1), (v_r - v @ x_keep).reshape(g, m, 1)
+        ).reshape(g * m)
+        dz = np.empty_like(rhs)
+        dz[self.keep_vars] = x_keep
+        dz[self.elim_vars] = x_elim[self.elim_pad]
+        return dz
+
+
+def _block_cholesky(blocks):
+    """Lower Cholesky factors of a stack of symmetric positive definite blocks,
+    with a growing ridge where rounding leaves them singular."""
+    try:
+        return np.linalg.cholesky(blocks)
+    except np.linalg.LinAlgError:
+        pass
+    eye = np.eye(blocks.shape[1])
+    ridge = max(np.abs(blocks).max(), 1e-300) * 1e-14
+    while True:
+        try:
+            return np.linalg.cholesky(blocks + ridge * eye)
+        except np.linalg.LinAlgError:
+            ridge *= 100

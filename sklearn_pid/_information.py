@@ -7,6 +7,7 @@ they are not renormalised) and return values in the unit given by ``base``
 """
 
 import numpy as np
+from scipy import sparse
 from scipy.special import rel_entr
 
 
@@ -105,16 +106,46 @@ def _mi_terms(p, base):
     }
 
 
+def _sparse_mi_terms(p, base):
+    """I(X1;Y), I(X2;Y) and I(X1,X2;Y) of a sparse table, from its entries."""
+    p = sparse.coo_array(p)
+    if p.ndim != 3:
+        raise ValueError(f"The joint table must be 3-D (x1, x2, y), got {p.shape}.")
+    p.sum_duplicates()
+    x1, x2, y = (c.astype(np.int64) for c in p.coords)
+    w = np.asarray(p.data, dtype=float)
+    return {
+        "mi_1": _sparse_mi(x1, y, w, base),
+        "mi_2": _sparse_mi(x2, y, w, base),
+        "mi_joint": _sparse_mi(x1 * p.shape[1] + x2, y, w, base),
+    }
+
+
+def _sparse_mi(x, y, w, base):
+    """I(X;Y) of the joint distribution given by weights ``w`` at ``(x, y)``."""
+    keep = w > 0
+    x, y, w = x[keep], y[keep], w[keep] / w[keep].sum()
+    _, pair = np.unique(x * (int(y.max()) + 1) + y, return_inverse=True)
+    _, xi = np.unique(x, return_inverse=True)
+    _, yi = np.unique(y, return_inverse=True)
+    p_xy = np.bincount(pair, w)
+    first = np.unique(pair, return_index=True)[1]
+    p_x = np.bincount(xi, w)[xi[first]]
+    p_y = np.bincount(yi, w)[yi[first]]
+    return float(rel_entr(p_xy, p_x * p_y).sum() / _log_base(base))
+
+
 def pid_from_tables(p, q, base=2):
     """Bertschinger (BROJA) PID atoms from the data table and the optimal q.
 
     Parameters
     ----------
-    p : ndarray of shape (n_1, n_2, n_y)
+    p : ndarray of shape (n_1, n_2, n_y) or 3-D scipy.sparse.coo_array
         Joint table of the data, ``p[x1, x2, y]``.
-    q : ndarray of shape (n_1, n_2, n_y)
+    q : ndarray of shape (n_1, n_2, n_y) or 3-D scipy.sparse.coo_array
         Optimal table of the BROJA problem: same (x1, y) and (x2, y) marginals
-        as ``p`` and the largest H(Y | X1, X2).
+        as ``p`` and the largest H(Y | X1, X2). Sparse tables are summed over
+        their stored entries only.
     base : float, default=2
 
     Returns
@@ -126,10 +157,14 @@ def pid_from_tables(p, q, base=2):
         ``U2 = I_q(X1,X2;Y) - I(X1;Y)``, ``R = I(X1;Y) - U1`` and
         ``S = I_p(X1,X2;Y) - I_q(X1,X2;Y)``.
     """
-    p = np.asarray(p, dtype=float)
-    q = np.asarray(q, dtype=float)
-    terms = _mi_terms(p, base)
-    mi_q = mutual_information(q.reshape(-1, q.shape[2]), base)
+    if sparse.issparse(p) or sparse.issparse(q):
+        terms = _sparse_mi_terms(p, base)
+        mi_q = _sparse_mi_terms(q, base)["mi_joint"]
+    else:
+        p = np.asarray(p, dtype=float)
+        q = np.asarray(q, dtype=float)
+        terms = _mi_terms(p, base)
+        mi_q = mutual_information(q.reshape(-1, q.shape[2]), base)
     u1 = mi_q - terms["mi_2"]
     u2 = mi_q - terms["mi_1"]
     return {

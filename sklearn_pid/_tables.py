@@ -7,6 +7,7 @@ in fit, so that new data can be looked up without a special case.
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from ._base import ATOMS
 from ._broja import solve_broja
@@ -25,8 +26,12 @@ def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
 
     Parameters
     ----------
-    p : array-like of shape (n_1, n_2, n_y)
-        Non-negative joint probabilities (or counts), normalised here.
+    p : array-like of shape (n_1, n_2, n_y) or 3-D scipy.sparse.coo_array
+        Non-negative joint probabilities (or counts), normalised here. A
+        sparse table is solved on its support, so large alphabets whose
+        marginals are sparse (most ``p(x1, y)`` and ``p(x2, y)`` zero, as in
+        a copy of the sources into the label) cost what their non-zero
+        entries cost, not ``n_1 n_2 n_y``.
     base : float, default=2
         Logarithm base of the result (2: bits).
     solver, solver_options
@@ -54,13 +59,23 @@ def broja_decomposition(p, *, base=2, solver="auto", solver_options=None):
     synergy       0.5000
     dtype: float64
     """
-    p = np.asarray(p, dtype=float)
-    if p.ndim != 3 or not np.all(np.isfinite(p)) or np.any(p < 0) or p.sum() <= 0:
+    if sparse.issparse(p):
+        p = sparse.coo_array(p, dtype=float)
+        data = p.data
+    else:
+        p = np.asarray(p, dtype=float)
+        data = p
+    if (
+        p.ndim != 3
+        or not np.all(np.isfinite(data))
+        or np.any(data < 0)
+        or data.sum() <= 0
+    ):
         raise ValueError(
             "p must be a 3-D array p[x1, x2, y] of finite non-negative numbers "
             "with a positive sum."
         )
-    p = p / p.sum()
+    p = p / data.sum()
     solution = solve_broja(p, solver, solver_options)
     values = round_tolerance(pid_from_tables(p, solution.q, base))
     return pd.Series(values, dtype=float)

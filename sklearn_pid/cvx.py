@@ -96,13 +96,13 @@ class PIDCVX(InformationEstimator):
         ``(-5, 5)``); ``None`` uses each column's range in the data. Values
         outside fall into the edge bins.
     solver : str, default="auto"
-        ``"auto"``/``"newton"``: the package's dual interior-point solver
-        (certified to a duality gap of ``1e-9`` nats), or the name of an
-        installed CVXPY exponential-cone solver (``"CLARABEL"``, ``"ECOS"``,
-        ``"SCS"``). ``"auto"`` moves to CLARABEL with tight tolerances where
-        Newton does not certify the optimum in its step budget or the table is
-        too large for its dense Hessian. Each fallback to the next installed
-        solver warns; if all fail a ``SolverError`` holds their messages.
+        ``"auto"``/``"newton"``: the package's primal-dual interior-point
+        solver on the table's support (certified to a duality gap of ``1e-9``
+        nats), or the name of an installed CVXPY exponential-cone solver
+        (``"CLARABEL"``, ``"ECOS"``, ``"SCS"``). ``"auto"`` moves to CLARABEL
+        with tight tolerances where Newton does not certify the optimum in
+        its step budget. Each fallback to the next installed solver warns; if
+        all fail a ``SolverError`` holds their messages.
     solver_options : dict or None, default=None
         Options for the solver (``tol``, ``max_iter`` for ``"newton"``; keyword
         arguments of ``cvxpy.Problem.solve`` otherwise).
@@ -123,8 +123,9 @@ class PIDCVX(InformationEstimator):
     random_state : int, RandomState or None, default=None
         Seed of k-means, PCA and the halvings of ``bias_correction``.
     verbose : int, default=0
-        ``>= 1`` prints the Newton solver's progress, one line per centring
-        stage (large tables take minutes); ``> 1`` also the CVXPY solver log.
+        ``>= 1`` prints the Newton solver's progress, one line each time its
+        barrier parameter falls (large tables take minutes); ``> 1`` also the
+        CVXPY solver log.
 
     Attributes
     ----------
