@@ -442,9 +442,8 @@ def test_solver_fallback_warns_once(rng):
         est = PIDCVX(solver="newton", solver_options={"max_iter": 1}).fit(X, y)
     assert [str(w.message) for w in caught] == [
         "The BROJA solver newton: RuntimeError: no convergence in 1 Newton steps "
-        f"(certified gap {caught[0].message.args[0].split('gap ')[1].split(' ')[0]} "
-        "nats); 'CLARABEL' solved the problem instead, and its table meets the "
-        f"marginals of p to {est.marginal_violation_:.1g}."
+        "(no duality gap certified yet); 'CLARABEL' solved the problem instead, "
+        f"and its table meets the marginals of p to {est.marginal_violation_:.1g}."
     ]
     assert est.solver_ == "CLARABEL"
     ref = PIDCVX().fit(X, y)
