@@ -66,9 +66,9 @@ _DENSE_SHARE = 0.05
 _SCHUR_ABOVE = 300
 
 #: Largest number of allowed entries (x1, x2, y) of a problem; the Newton
-#: solver's ordered pairs of entries of one cell (about 50 bytes each across
-#: its index arrays) may reach 4x this. Past them solve_broja raises a
-#: SolverError instead of exhausting memory.
+#: solver's ordered pairs of entries of one cell (about 100 bytes each across
+#: its index arrays: 0.6 GB at 256x256x10) may reach 4x this. Past them
+#: solve_broja raises a SolverError instead of exhausting memory.
 MAX_ENTRIES = 10_000_000
 
 #: Factor by which the barrier parameter mu falls once the iterate is centred.

@@ -192,8 +192,9 @@ def plugin_bias(counts):
 
 def _pad(a, axes):
     """Append a zero slice at the end of each axis in ``axes`` (unseen states)."""
-    width = [(0, 1 if ax in axes else 0) for ax in range(a.ndim)]
-    return np.pad(a, width)
+    out = np.zeros([n + (ax in axes) for ax, n in enumerate(a.shape)], a.dtype)
+    out[tuple(slice(0, n) for n in a.shape)] = a  # np.pad: 10x the overhead
+    return out
 
 
 def _log_ratio(num, den):
