@@ -36,7 +36,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, sparse
 from scipy.linalg import lapack
-from scipy.sparse import csgraph
 from scipy.sparse import linalg as sparse_linalg
 from threadpoolctl import ThreadpoolController
 
@@ -65,10 +64,16 @@ _DENSE_SHARE = 0.05
 #: Schur complement of its larger side when that pays (see :class:`_Schur`).
 _SCHUR_ABOVE = 300
 
-#: Largest number of allowed entries (x1, x2, y) of a problem; the Newton
+#: Largest coupling block (padded eliminated variables x kept variables) of
+#: the Schur route: 400 MB.
+_SCHUR_MAX = 50_000_000
+
+#: Largest number of allowed entries (x1, x2, y) of a problem: past it
+#: solve_broja raises a SolverError instead of exhausting memory. The Newton
 #: solver's ordered pairs of entries of one cell (about 100 bytes each across
-#: its index arrays: 0.6 GB at 256x256x10) may reach 4x this. Past them
-#: solve_broja raises a SolverError instead of exhausting memory.
+#: its index arrays: 0.6 GB at 256x256x10) may reach 4x this; past that it
+#: raises a MemoryError, and the next solver (CVXPY's, which refuses more than
+#: CVXPY_MAX_ENTRIES) is tried.
 MAX_ENTRIES = 10_000_000
 
 #: Factor by which the barrier parameter mu falls once the iterate is centred.
@@ -111,7 +116,8 @@ _CHECK_EVERY = 5
 #: the Python process: past this size the route raises instead.
 CVXPY_MAX_ENTRIES = 100_000
 
-#: Below this many dual variables the Newton solver runs BLAS on one thread:
+#: Below this size of its dense factorisation the Newton solver runs BLAS on
+#: one thread:
 #: multithreaded factorisations of small matrices only add synchronisation,
 #: which costs up to 10x on a busy machine or inside parallel grid searches.
 _SINGLE_THREAD_BELOW = 1500
@@ -127,8 +133,8 @@ class BrojaSolution:
 
     Attributes
     ----------
-    q : ndarray of shape (n_1, n_2, n_y)
-        The optimal table.
+    q : ndarray or scipy.sparse.coo_array of shape (n_1, n_2, n_y)
+        The optimal table (sparse when ``p`` was).
     solver : str
         Name of the solver that produced ``q``.
     status : str
@@ -278,7 +284,7 @@ def _blas_threads():
 def _run(name, problem, options, verbose):
     """Solve the problem with one solver; the polished q on the entries."""
     if name == "newton":
-        limits = 1 if problem.n_vars < _SINGLE_THREAD_BELOW else None
+        limits = 1 if problem.factor_size() < _SINGLE_THREAD_BELOW else None
         # a barrier parameter past what float64 resolves gives inf and nan,
         # which the certificate rejects: nothing to report to the user
         with (
@@ -288,7 +294,8 @@ def _run(name, problem, options, verbose):
             q, status, n_iter = _solve_newton(problem, verbose=verbose, **options)
     else:
         q, status, n_iter = _solve_cvxpy(problem, name, options, verbose)
-    return problem.polish(np.clip(q, 0, None)), status, n_iter
+    with np.errstate(all="ignore"):  # a rescaling step that overflows is refused
+        return problem.polish(np.clip(q, 0, None)), status, n_iter
 
 
 # ---------------------------------------------------------------------- the table
@@ -305,7 +312,7 @@ class _Table:
     def __init__(self, p):
         self.sparse = sparse.issparse(p)
         if self.sparse:
-            p = sparse.coo_array(p)
+            p = sparse.coo_array(p, dtype=float)  # before summing duplicates
             p.sum_duplicates()
             x1, x2, y = p.coords
             values = np.asarray(p.data, dtype=float)
@@ -315,6 +322,8 @@ class _Table:
             values = p[x1, x2, y]
         self.shape = p.shape
         keep = values > 0
+        if not keep.any():
+            raise ValueError("p has no positive entry.")
         self.x1, self.x2, self.y = x1[keep], x2[keep], y[keep]
         self.total = float(values[keep].sum())
         self.values = values[keep] / self.total
@@ -338,9 +347,9 @@ class _Problem:
     pairs ``(x2, y)`` with ``p(x2, y) > 0``, and its entries the allowed
     ``(x1, x2, y)``: a row and a column of the same label. Entries are sorted
     by cell ``(x1, x2)``. The dual variables are one ``lam`` per row and one
-    ``mu`` per column; in each connected group of rows and columns one ``mu``
-    is pinned at 0 (adding a constant to the group's ``lam`` and subtracting
-    it from its ``mu`` changes nothing).
+    ``mu`` per column; for each label one ``mu`` is pinned at 0 (adding a
+    constant to the label's ``lam`` and subtracting it from its ``mu``
+    changes nothing).
     """
 
     def __init__(self, table):
@@ -372,24 +381,29 @@ class _Problem:
         self.n_cells, self.n_entries = cell_codes.size, n_entries
         self.starts = np.flatnonzero(np.r_[True, np.diff(self.cell) > 0])
         self.sizes = np.diff(np.r_[self.starts, n_entries])
-        self._set_gauge()
+        self._set_gauge(col_y)
 
-    def _set_gauge(self):
-        """Pin the largest column of each connected group; number the rest."""
-        graph = sparse.coo_array(
-            (np.ones(self.n_entries), (self.row, self.n_rows + self.col)),
-            shape=(self.n_rows + self.n_cols,) * 2,
-        )
-        _, group = csgraph.connected_components(graph, directed=False)
-        col_group = group[self.n_rows :]
-        order = np.lexsort((-self.p_col, col_group))
-        first = order[np.r_[True, np.diff(col_group[order]) > 0]]
+    def _set_gauge(self, col_y):
+        """Pin the largest column of each label; number the rest.
+
+        Every row of a label meets every column of that label, so the rows
+        and columns of one label are connected and one pin per label fixes
+        the gauge.
+        """
+        order = np.lexsort((-self.p_col, col_y))
+        first = order[np.r_[True, np.diff(col_y[order]) > 0]]
         free = np.ones(self.n_cols, dtype=bool)
         free[first] = False
         self.free_col = free
         self.col_var = np.where(free, self.n_rows + np.cumsum(free) - 1, -1)
         self.n_vars = self.n_rows + int(free.sum())
         self.c = np.concatenate([self.p_row, self.p_col[free]])
+
+    def factor_size(self):
+        """Size of the dense matrix the Newton solver factorises (about)."""
+        if self.n_vars < _SCHUR_ABOVE:
+            return self.n_vars
+        return min(self.n_rows, self.n_vars - self.n_rows)
 
     # -- per-entry and per-cell arithmetic
 
@@ -494,8 +508,10 @@ def _solve_spd(i, j, v, n, b):
     """Solve A x = b for a symmetric positive definite A of size n.
 
     A is given by its lower triangle: values ``v`` at distinct positions
-    ``(i, j)`` with ``i >= j``. Dense Cholesky up to ``_DENSE_MAX_VARS``
-    unknowns (or when A is dense enough), sparse LU beyond.
+    ``(i, j)`` with ``i >= j``. Dense Cholesky up to ``_SPARSE_ABOVE``
+    unknowns, and up to ``_DENSE_MAX_VARS`` when A holds more than
+    ``_DENSE_SHARE`` of a dense matrix's entries; sparse LU otherwise (the
+    Newton solver refuses dense systems past ``_DENSE_MAX_VARS`` up front).
     """
     if n <= _DENSE_MAX_VARS and (n <= _SPARSE_ABOVE or i.size > _DENSE_SHARE * n * n):
         a = np.zeros(n * n)
@@ -724,6 +740,14 @@ class _Dual:
         self.schur = _Schur.build(p, a, b) if p.n_vars >= _SCHUR_ABOVE else None
         if self.schur is None:
             self._layout_triplets(a, b)
+            n_stored = sum(i.size for i, *_ in self.blocks) + self.mixed[0].size
+            if p.n_vars > _DENSE_MAX_VARS and n_stored > _DENSE_SHARE * p.n_vars**2:
+                raise MemoryError(
+                    f"the Newton system of {p.n_vars} dual variables is too dense "
+                    f"for a sparse factorisation and too large for a dense one "
+                    f"({_DENSE_MAX_VARS}); fewer states (n_bins, n_clusters) keep "
+                    "it solvable"
+                )
 
     def _layout_triplets(self, a, b):
         """Lower-triangle positions of every pair, for :func:`_solve_spd`."""
@@ -830,9 +854,12 @@ class _Schur:
         dense_enough = mixed.size >= _DENSE_SHARE * n_keep * elim_vars.size
         if not 0 < n_keep <= _DENSE_MAX_VARS or not dense_enough:
             return None
-        self = cls()
         _, group = np.unique(elim_key, return_inverse=True)
         sizes = np.bincount(group)
+        padded_size = sizes.size * int(sizes.max())  # groups padded to the largest
+        if padded_size > 2 * elim_vars.size or padded_size * n_keep > _SCHUR_MAX:
+            return None
+        self = cls()
         order = np.argsort(group, kind="stable")
         slot = np.empty_like(group)
         slot[order] = np.arange(group.size) - np.repeat(np.cumsum(sizes) - sizes, sizes)

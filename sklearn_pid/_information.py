@@ -124,7 +124,7 @@ def _sparse_mi_terms(p, base):
 def _sparse_mi(x, y, w, base):
     """I(X;Y) of the joint distribution given by weights ``w`` at ``(x, y)``."""
     keep = w > 0
-    x, y, w = x[keep], y[keep], w[keep] / w[keep].sum()
+    x, y, w = x[keep], y[keep], w[keep]  # not renormalised, as the dense path
     _, pair = np.unique(x * (int(y.max()) + 1) + y, return_inverse=True)
     _, xi = np.unique(x, return_inverse=True)
     _, yi = np.unique(y, return_inverse=True)

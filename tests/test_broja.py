@@ -149,3 +149,66 @@ def test_no_fallback_on_latent_factor_tables():
             warnings.simplefilter("error")
             solution = solve_broja(p / p.sum())
         assert (solution.solver, solution.status) == ("newton", "optimal"), seed
+
+
+def unbalanced(n_labels, n_single):
+    """x1 = 0 sees every label; x1 = 1..n_single one label each; x2 in {0, 1}."""
+    x1 = np.r_[np.zeros(2 * n_labels, int), np.repeat(np.arange(1, n_single + 1), 2)]
+    x2 = np.r_[np.tile([0, 1], n_labels), np.tile([0, 1], n_single)]
+    y = np.r_[
+        np.repeat(np.arange(n_labels), 2), np.repeat(np.arange(n_single) % n_labels, 2)
+    ]
+    return sparse.coo_array(
+        (np.ones(x1.size) / x1.size, (x1, x2, y)), (n_single + 1, 2, n_labels)
+    )
+
+
+def test_schur_route_is_not_taken_when_padding_would_blow_up():
+    """One state seeing 300 labels beside 200 states seeing one each: padding
+    every group to 300 slots took 20 s and 0.75 GB (and 3.6 GB per array with
+    5000 such states); the dense route takes well under a second."""
+    p = unbalanced(300, 200)
+    problem = broja._Problem(broja._Table(p))
+    assert broja._Dual(problem).schur is None
+    solution = solve_broja(p)
+    assert solution.status == "optimal"
+    clarabel = solve_broja(p, "CLARABEL", TIGHT_CLARABEL)
+    np.testing.assert_allclose(atoms(p, solution.q), atoms(p, clarabel.q), atol=1e-6)
+
+
+def test_dense_systems_past_the_dense_limit_fall_back_with_a_sentence(monkeypatch):
+    """A sparse LU of a dense system that large would take hours: refused."""
+    monkeypatch.setattr(broja, "_DENSE_MAX_VARS", 20)
+    monkeypatch.setattr(broja, "_SCHUR_ABOVE", 10**9)
+    p = np.random.default_rng(0).dirichlet(np.ones(12 * 12 * 2)).reshape(12, 12, 2)
+    with pytest.warns(RuntimeWarning, match="too dense for a sparse factorisation"):
+        solution = solve_broja(p)
+    assert solution.solver == "CLARABEL"
+
+
+def test_extreme_tables_warn_only_through_the_fallback_sentence():
+    """Probabilities spanning 100 orders of magnitude: no raw numpy warnings."""
+    p = 10.0 ** -np.random.default_rng(3).uniform(0, 100, (5, 4, 3))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        broja_decomposition(p)
+    assert all(str(w.message).startswith("The BROJA solver") for w in caught)
+
+
+def test_sparse_duplicates_are_summed_as_floats():
+    data = np.array([100, 100, 1], dtype=np.int8)  # 200 would overflow int8
+    p = sparse.coo_array((data, ([0, 0, 1], [0, 0, 1], [0, 0, 1])), (2, 2, 2))
+    solution = solve_broja(p)
+    np.testing.assert_allclose(solution.q.toarray()[:, :, 0].sum(), 200)
+    with pytest.raises(ValueError, match="no positive entry"):
+        solve_broja(np.zeros((2, 2, 2)))
+
+
+def test_sparse_and_dense_information_agree_without_renormalising():
+    """pid_from_tables does not renormalise, with either kind of table."""
+    p = np.random.default_rng(1).dirichlet(np.ones(24)).reshape(2, 3, 4) * 10
+    q = solve_broja(p).q
+    dense = pid_from_tables(p, q)
+    from_sparse = pid_from_tables(sparse.coo_array(p), sparse.coo_array(q))
+    for key in dense:
+        assert from_sparse[key] == pytest.approx(dense[key], abs=1e-9), key
