@@ -6,6 +6,7 @@ import sys
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import validate_data
 
@@ -58,11 +59,24 @@ def validate_modalities(estimator, X, y="no_validation", *, reset, dtype="numeri
     X2 : ndarray of shape (n_samples, n_features_2)
     y : ndarray of shape (n_samples,) or None
     """
-    if isinstance(y, str) and y == "no_validation":
-        X = validate_data(estimator, X, reset=reset, dtype=dtype)
-        y = None
-    else:
-        X, y = validate_data(estimator, X, y, reset=reset, dtype=dtype)
+    try:
+        if isinstance(y, str) and y == "no_validation":
+            X = validate_data(estimator, X, reset=reset, dtype=dtype)
+            y = None
+        else:
+            X, y = validate_data(estimator, X, y, reset=reset, dtype=dtype)
+    except ValueError as exc:
+        text = _text_columns(X) if dtype is not None else []
+        if not text:
+            raise
+        names = ", ".join(map(repr, text[:5])) + (" ..." if len(text) > 5 else "")
+        which = f"column {names} holds" if len(text) == 1 else f"columns {names} hold"
+        raise ValueError(
+            f"{type(estimator).__name__} needs numeric columns, but {which} text "
+            "or categories. Encode them first (e.g. OneHotEncoder in a "
+            "ColumnTransformer before it in a Pipeline), or use PIDCVX, which "
+            "takes them as discrete states."
+        ) from exc
     if reset:
         estimator.modality_columns_ = resolve_modalities(
             estimator.modalities,
@@ -71,6 +85,20 @@ def validate_modalities(estimator, X, y="no_validation", *, reset, dtype="numeri
         )
     cols1, cols2 = estimator.modality_columns_
     return X[:, _as_slice(cols1)], X[:, _as_slice(cols2)], y
+
+
+def _text_columns(X):
+    """Names of a DataFrame's columns that hold neither numbers nor booleans."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return []
+    return [
+        str(name)
+        for name, dtype in dtypes.items()
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+    ]
 
 
 def _as_slice(columns):

@@ -206,6 +206,15 @@ def test_mixed_label_types_are_named(name, data):
         make(name).fit(data.X, y)
 
 
+@pytest.mark.parametrize("name", [n for n in MULTIMODAL if n != "PIDCVX"])
+def test_text_columns_of_numeric_estimators_are_named(name, data):
+    """PIDCVX takes text as discrete states; the others say which columns."""
+    X = pd.DataFrame(data.X, columns=[f"x{i}" for i in range(data.X.shape[1])])
+    X["x1"] = np.where(data.X[:, 1] > 0, "high", "low")
+    with pytest.raises(ValueError, match="needs numeric columns, but column 'x1'"):
+        make(name).fit(X, data.y)
+
+
 @pytest.mark.parametrize("base", [0.5, 1.0])
 @pytest.mark.parametrize("name", DECOMPOSITION)
 def test_base_at_most_one_is_named(name, base, data):
