@@ -452,12 +452,12 @@ class _Problem:
         the row sums are within ``tol``.
         """
         q = self._newton_scale(q, tol)
+        rows = np.bincount(self.row, q, self.n_rows)
         for _ in range(max_iter):
-            rows, _ = self.marginals(q)
             q = q * _ratio(self.p_row, rows)[self.row]
-            _, cols = self.marginals(q)
+            cols = np.bincount(self.col, q, self.n_cols)
             q = q * _ratio(self.p_col, cols)[self.col]
-            rows, _ = self.marginals(q)
+            rows = np.bincount(self.row, q, self.n_rows)
             if np.abs(rows - self.p_row).max() <= tol:
                 break
         return q
@@ -536,9 +536,9 @@ def _solve_spd(i, j, v, n, b):
 
 def _cholesky_solve(h, b):
     """Solve h x = b for a symmetric positive definite h, given by its upper
-    triangle, by LAPACK's
-    Cholesky routines directly (scipy's wrappers cost a fifth of a small
-    table's step); a growing ridge is added if h is numerically singular."""
+    triangle, by LAPACK's Cholesky routines directly (scipy's wrappers cost a
+    fifth of a small table's step); a growing ridge is added if h is
+    numerically singular."""
     factor, info = lapack.dpotrf(h, lower=False, clean=False, overwrite_a=False)
     ridge = max(np.abs(np.diag(h)).max(), 1e-300) * 1e-14
     while info != 0:

@@ -125,11 +125,13 @@ def _sparse_mi(x, y, w, base):
     """I(X;Y) of the joint distribution given by weights ``w`` at ``(x, y)``."""
     keep = w > 0
     x, y, w = x[keep], y[keep], w[keep]  # not renormalised, as the dense path
-    _, pair = np.unique(x * (int(y.max()) + 1) + y, return_inverse=True)
+    _, first, pair = np.unique(
+        x * (int(y.max()) + 1) + y, return_index=True, return_inverse=True
+    )
+    p_xy = np.bincount(pair, w)
     _, xi = np.unique(x, return_inverse=True)
     _, yi = np.unique(y, return_inverse=True)
-    p_xy = np.bincount(pair, w)
-    first = np.unique(pair, return_index=True)[1]
+    # the marginals of each distinct (x, y), read at its first entry
     p_x = np.bincount(xi, w)[xi[first]]
     p_y = np.bincount(yi, w)[yi[first]]
     return float(rel_entr(p_xy, p_x * p_y).sum() / _log_base(base))
