@@ -187,3 +187,9 @@ def shared_fit(estimator, key, fit):
     if digest not in cache:
         cache[digest] = fit()
     return cache[digest]
+
+
+def shared_result(estimator, key):
+    """The result that :func:`shared_fit` holds for ``key``, or None."""
+    cache = getattr(estimator, "_shared", None)
+    return None if cache is None else cache.get(joblib.hash(key))

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.base import clone, is_classifier
 from sklearn.utils._param_validation import HasMethods
 
-from ._groups import shared_fit
+from ._groups import shared_fit, shared_result
 from .nn._common import draw_seed, progress_label
 
 #: Names of the posteriors, in the order of :func:`fit_posteriors`' output.
@@ -39,7 +39,9 @@ def check_classifiers(estimator):
             )
 
 
-def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
+def fit_posteriors(
+    estimator, default, X1, X2, y_index, random_state, label, stack=False
+):
     """Fit the three posteriors.
 
     Parameters
@@ -47,7 +49,7 @@ def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
     estimator : estimator
         Provides ``classifier_1``, ``classifier_2``, ``classifier_joint``
         (each None or a classifier template, cloned here).
-    default : classifier
+    default : MLPPosterior
         Template used where the estimator's classifier is None (cloned).
     X1 : ndarray of shape (n_samples, n_features_1)
     X2 : ndarray of shape (n_samples, n_features_2)
@@ -58,6 +60,11 @@ def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
     label : str
         What is fitted, the start of the progress bars' labels (e.g.
         ``"LSMIEstimator fold 2/5"``).
+    stack : bool, default=False
+        Fit the default posteriors together as one stacked network
+        (:func:`~sklearn_pid.nn._mlp.fit_stacked`, with the first of their
+        seeds): the same kind of networks on one validation split and batch
+        order, in about the time of one.
 
     Returns
     -------
@@ -66,7 +73,9 @@ def fit_posteriors(estimator, default, X1, X2, y_index, random_state, label):
     """
     seeds = [draw_seed(random_state) for _ in POSTERIORS]
     inputs = (X1, X2, joint_input(X1, X2))
-    return fit_seeded_posteriors(estimator, default, inputs, y_index, seeds, label)
+    return fit_seeded_posteriors(
+        estimator, default, inputs, y_index, seeds, label, stack=stack
+    )
 
 
 def fit_common_posteriors(
@@ -102,12 +111,14 @@ def fit_common_posteriors(
     )
 
 
-def fit_seeded_posteriors(estimator, default, inputs, y_index, seeds, label):
+def fit_seeded_posteriors(
+    estimator, default, inputs, y_index, seeds, label, stack=False
+):
     """Fit the three posteriors on the given inputs with the given seeds.
 
     Parameters
     ----------
-    estimator, default, y_index, label
+    estimator, default, y_index, label, stack
         As in :func:`fit_posteriors`.
     inputs : sequence of 3 ndarray
         The inputs of the posteriors of ``x1``, ``x2`` and the joint one.
@@ -122,28 +133,55 @@ def fit_seeded_posteriors(estimator, default, inputs, y_index, seeds, label):
         posterior of a modality on a training set is fitted once, by the
         first pair that needs it (with that pair's seed), and shared.
     """
-    fitted = []
-    for name, target, X, seed in zip(POSTERIORS, TARGETS, inputs, seeds):
-        template = getattr(estimator, name)
-        if template is None:
-            template = default
-
-        def fit(template=template, X=X, seed=seed, target=target):
-            from .nn._train import torch_seed
-
-            clf = clone(template)
-            if template is default:
-                clf.set_params(random_state=seed)
-            with torch_seed(seed), progress_label(f"{label} posterior {target}"):
-                return clf.fit(X, y_index)
-
-        if name == "classifier_joint":
-            fitted.append(fit())
-        else:  # p(y|x_m): once per modality and training set with 3+ modalities
-            fitted.append(
-                shared_fit(estimator, ("posterior", template, X, y_index), fit)
+    templates = [
+        default if getattr(estimator, name) is None else getattr(estimator, name)
+        for name in POSTERIORS
+    ]
+    # p(y|x_m): once per modality and training set with 3+ modalities
+    keys = [("posterior", t, X, y_index) for t, X in zip(templates[:2], inputs)]
+    fitted = [shared_result(estimator, key) for key in keys] + [None]
+    together = [k for k in range(3) if fitted[k] is None and templates[k] is default]
+    if stack and len(together) > 1:
+        for k, clf in zip(
+            together, _fit_together(default, inputs, y_index, seeds, label, together)
+        ):
+            fitted[k] = clf
+    for k in range(3):
+        if fitted[k] is None:
+            fitted[k] = _fit_one(
+                templates[k],
+                default,
+                inputs[k],
+                y_index,
+                seeds[k],
+                f"{label} posterior {TARGETS[k]}",
             )
+    for key, clf in zip(keys, fitted):
+        shared_fit(estimator, key, lambda clf=clf: clf)
     return fitted
+
+
+def _fit_one(template, default, X, y_index, seed, label):
+    """Fit a clone of ``template`` (seeded by ``seed`` when it is ``default``)."""
+    from .nn._train import torch_seed
+
+    clf = clone(template)
+    if template is default:
+        clf.set_params(random_state=seed)
+    with torch_seed(seed), progress_label(label):
+        return clf.fit(X, y_index)
+
+
+def _fit_together(default, inputs, y_index, seeds, label, which):
+    """Fit clones of ``default`` on ``inputs[k]`` for ``k in which`` as one stack."""
+    from .nn._mlp import fit_stacked
+    from .nn._train import torch_seed
+
+    seed = seeds[which[0]]
+    targets = ", ".join(TARGETS[k] for k in which)
+    clones = [clone(default).set_params(random_state=seed) for _ in which]
+    with torch_seed(seed), progress_label(f"{label} posteriors {targets}"):
+        return fit_stacked(clones, [inputs[k] for k in which], y_index)
 
 
 def joint_input(X1, X2, joint_columns=None):

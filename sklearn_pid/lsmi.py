@@ -88,7 +88,11 @@ class LSMIEstimator(InformationEstimator):
         ``cv=None``) the entropy error was 0.29 nats with ``"tied"`` and 0.79
         with ``"full"``.
     classifier_hidden_sizes : tuple of int, default=(128,)
-        Hidden layers of the default posteriors.
+        Hidden layers of the default posteriors
+        (:class:`~sklearn_pid.nn.MLPPosterior`). The default posteriors of a
+        training set are trained together, as one stacked network on one
+        validation split and batch order, each stopped and restored on its
+        own validation loss.
     max_epochs : int, default=200
         Epoch budget of each default posterior and density.
     lr : float, default=3e-3
@@ -359,7 +363,9 @@ class LSMIEstimator(InformationEstimator):
         default = MLPPosterior(
             hidden_sizes=self._param("classifier_hidden_sizes"), **self._training()
         )
-        posteriors = fit_posteriors(self, default, X1, X2, y_index, rng, label)
+        posteriors = fit_posteriors(
+            self, default, X1, X2, y_index, rng, label, stack=True
+        )
         models = dict(zip(POSTERIORS, posteriors))
         for m, X, support in zip((1, 2), (X1, X2), self._density_support):
             if np.all(X[:, support] == X[:1, support]):

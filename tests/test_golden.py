@@ -59,4 +59,12 @@ def test_same_numbers_as_before(name, estimator, X, y):
 # values by up to 7.9e-5 bits (GMM case): along the optimum's flat directions
 # a gap of 1e-9 nats leaves q itself free to about its square root, and the
 # pointwise atoms read q, not only the optimal value.
+# Issue 14 (LSMI's default) re-stored the LSMIEstimator rows of both files,
+# deliberately: its three default posteriors of a training set are trained as
+# one stacked network (same validation split and batch order for the three,
+# initial weights drawn in turn from one seed) and its KNIFE densities keep
+# their EM fit when the first gradient epoch does not improve on it. Other
+# networks, so other seed noise: dataset atoms moved by up to 0.033 bits
+# (lsmi_cv, 300 samples), per-sample values by up to 2.1 bits; the
+# benchmark's accuracy against exact values is unchanged or better.
 # The demo table is compared in tests/test_demo.py (one demo run for all its tests).

@@ -260,7 +260,7 @@ def test_lsmi_out_of_fold_route():
     """Cross-fitted LSMI: no refit; the statistic at the true labels is the
     fitted decomposition, and the nulls of U and S are NaN."""
     X, y = _noisy_gate("and", 300, 0)
-    lsmi = LSMIEstimator(cv=2, max_epochs=5, random_state=0)
+    lsmi = LSMIEstimator(cv=2, max_epochs=20, random_state=0)
     boot = bootstrap(lsmi, X, y, n_resamples=20, n_refits=0, random_state=0, n_jobs=2)
     assert boot.route == "out-of-fold"
     assert boot.refit_distribution is None and boot.widening is None

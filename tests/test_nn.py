@@ -9,7 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 
 from sklearn_pid.nn import KNIFE, KNIFEDensity, MLPPosterior
+from sklearn_pid.nn._common import draw_seed
 from sklearn_pid.nn._knife import COVARIANCE_TYPES, _mixture_init
+from sklearn_pid.nn._mlp import fit_stacked
 from sklearn_pid.nn._train import resolve_device, torch_seed
 
 
@@ -84,6 +86,66 @@ def test_mlp_posterior_is_calibrated_on_a_linear_problem():
     assert mae <= 1.5 * np.abs(reference - true).mean()
     np.testing.assert_allclose(np.exp(got).sum(axis=1), 1.0)
     assert clf.n_epochs_ < clf.max_epochs  # early stopping ended training
+
+
+def test_knife_keeps_its_em_start_when_training_moves_away():
+    """EM on all rows (validation rows included) is a likelihood maximum: the
+    first gradient epoch on the training rows moves away from it, so training
+    stops there and the fitted density is EM's."""
+    X = _two_blobs(2000)
+    density = KNIFEDensity(n_kernels=2, covariance_type="tied", random_state=0)
+    density.fit(X)
+    assert density.n_epochs_ == 1
+    seed = draw_seed(0)  # as fit draws it
+    Z = ((X / density.pow2_ - density.mean_) / density.scale_).astype(np.float32)
+    rows = np.random.RandomState(seed).permutation(Z.shape[0])
+    init = _mixture_init(Z[rows], 2, "tied", seed)
+    module = density.net_.module_
+    np.testing.assert_array_equal(module.means.detach(), np.float32(init["means"]))
+    np.testing.assert_array_equal(
+        module.log_precision.detach(), np.float32(init["log_precision"])
+    )
+
+
+def _labelled_blobs(n=600, seed=0):
+    X = _two_blobs(n, seed)
+    return X, (X[:, 0] + 0.5 * X[:, 2] > 1).astype(int)
+
+
+def test_a_stack_of_one_is_the_posterior_alone():
+    """fit_stacked trains, stops and restores each network as MLPPosterior.fit
+    would alone: with one network, the same numbers."""
+    X, y = _labelled_blobs()
+    alone = MLPPosterior(random_state=3).fit(X, y)
+    (stacked,) = fit_stacked([MLPPosterior(random_state=3)], [X], y)
+    assert stacked.n_epochs_ == alone.n_epochs_ < alone.max_epochs
+    np.testing.assert_array_equal(
+        stacked.predict_log_proba(X), alone.predict_log_proba(X)
+    )
+    # its own validation losses, summed in float64 rather than float32
+    np.testing.assert_allclose(
+        stacked.net_.history[:, "valid_loss"],
+        alone.net_.history[:, "valid_loss"],
+        rtol=1e-6,
+    )
+
+
+def test_networks_of_a_stack_do_not_interact():
+    """A network's result does not depend on the data of the others."""
+    X, y = _labelled_blobs()
+    noise = np.random.default_rng(1).normal(size=X[:, :2].shape)
+    first = fit_stacked(
+        [MLPPosterior(random_state=0), MLPPosterior()], [X[:, :2], X], y
+    )
+    second = fit_stacked([MLPPosterior(random_state=0), MLPPosterior()], [noise, X], y)
+    np.testing.assert_array_equal(
+        first[1].predict_log_proba(X), second[1].predict_log_proba(X)
+    )
+    assert first[1].n_epochs_ == second[1].n_epochs_
+    assert first[0].n_features_in_ == 2 and first[1].n_features_in_ == 4
+    assert not np.array_equal(
+        first[0].predict_log_proba(X[:, :2]), second[0].predict_log_proba(X[:, :2])
+    )
 
 
 def test_predictions_do_not_depend_on_the_batch():

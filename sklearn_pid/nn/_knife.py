@@ -108,7 +108,9 @@ class KNIFEDensity(BaseEstimator):
     k-means) and trained by maximum likelihood with AdamW through a
     :class:`skorch.NeuralNet`; training stops
     when the negative log-likelihood on a held-out ``validation_fraction`` has
-    not improved for ``patience`` epochs and keeps the best weights.
+    not improved for ``patience`` epochs and keeps the best weights. The EM
+    fit counts as epoch 0: EM sees every row, so when the first gradient
+    epoch does not improve on it, training stops there and keeps it.
     :meth:`score_samples` adds the log-Jacobian of the standardisation back, so
     ``-score_samples(X)`` is the pointwise differential entropy of ``X`` in its
     own units (nats).
@@ -248,6 +250,7 @@ class KNIFEDensity(BaseEstimator):
             None,
             seed=seed,
             flops=self.batch_size * n_features * (width + n_kernels),
+            fitted_start=True,
             **{f"module__{name}": value for name, value in init.items()},
             criterion=NegativeLogLikelihood,
         )

@@ -148,12 +148,19 @@ def training_setup(
     label,
     y=None,
     threshold=1e-4,
+    n_nets=None,
+    fitted_start=False,
 ):
     """skorch ``train_split`` and ``callbacks`` for early-stopped training.
 
     Early stopping monitors the loss on a held-out fraction and restores the
     best weights; an epoch counts as an improvement when the loss drops by
-    more than the relative ``threshold`` (skorch's default, 1e-4). It is
+    more than the relative ``threshold`` (skorch's default, 1e-4). With
+    ``n_nets``, the module is a stack of that many networks trained together
+    (e.g. :class:`~sklearn_pid.nn._mlp.StackedMLP`) and each one is stopped
+    and restored on its own loss (:class:`StackedEarlyStopping`). With
+    ``fitted_start``, the initial weights are epoch 0 of early stopping
+    (:class:`FittedStartEarlyStopping`). It is
     switched off (``train_split=None``, fixed epochs) when the split would
     hold fewer than :data:`MIN_VALID_SAMPLES` samples, or, with labels ``y``,
     fewer samples than classes or a class with a single sample.
@@ -180,18 +187,126 @@ def training_setup(
         train_split = ValidSplit(
             validation_fraction, stratified=y is not None, random_state=seed
         )
-        callbacks.append(
-            (
-                "early_stopping",
-                EarlyStopping(
-                    patience=patience,
-                    threshold=threshold,
-                    load_best=True,
-                    sink=_silent,
-                ),
+        if n_nets is not None:
+            stopping = StackedEarlyStopping(patience=patience, threshold=threshold)
+        else:
+            kind = FittedStartEarlyStopping if fitted_start else EarlyStopping
+            stopping = kind(
+                patience=patience, threshold=threshold, load_best=True, sink=_silent
             )
-        )
+        callbacks.append(("early_stopping", stopping))
     return train_split, callbacks
+
+
+class FittedStartEarlyStopping(EarlyStopping):
+    """Early stopping for a module that starts at a fitted optimum.
+
+    As :class:`skorch.callbacks.EarlyStopping` (``load_best``), except that
+    the initial weights count as epoch 0: their validation loss is the first
+    score to beat. A start fitted on all the rows (KNIFE's EM fit, validation
+    rows included) is a maximum of their likelihood, so a first epoch that
+    does not beat it is moving away from it: training stops there and keeps
+    the initial weights. Once an epoch has beaten the start, ``patience``
+    applies as usual.
+    """
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        _, dataset_valid = net.get_split_datasets(X, y)
+        losses, sizes = [], []
+        for batch in net.get_iterator(dataset_valid, training=False):
+            losses.append(float(net.validation_step(batch)["loss"]))
+            sizes.append(len(batch[0]))
+        self.dynamic_threshold_ = self._calc_new_threshold(
+            np.average(losses, weights=sizes)
+        )
+        self.best_model_weights_ = copy.deepcopy(net.module_.state_dict())
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.best_epoch_ == 0 and not self._is_score_improved(
+            net.history[-1, self.monitor]
+        ):
+            self.misses_ = self.patience - 1  # this miss ends training
+        super().on_epoch_end(net, **kwargs)
+
+
+class StackedEarlyStopping(Callback):
+    """Early stopping of each network of a stack, on its own validation loss.
+
+    For a :class:`~sklearn_pid.nn._mlp.StackedMLP`, whose output has shape
+    ``(n_nets, batch, n_classes)`` (logits). Network ``g`` is judged as
+    :class:`skorch.callbacks.EarlyStopping` would judge it alone: an epoch
+    improves on it when its mean validation cross-entropy drops below
+    ``(1 - threshold)`` times its best, and its weights at its best epoch
+    are kept. After ``patience`` epochs without improving it is switched
+    off (``active[g] = False``); training ends when all are, and each
+    network then gets its best weights back. The networks share nothing
+    (their own weights, a summed loss, per-element AdamW), so each trains
+    as it would alone on the same split and batches.
+
+    Parameters
+    ----------
+    patience : int
+    threshold : float
+
+    Attributes
+    ----------
+    best_loss_ : ndarray of shape (n_nets,)
+    best_epoch_ : ndarray of int of shape (n_nets,)
+        The epoch (from 1) of each network's best loss; 0 before any.
+    """
+
+    def __init__(self, patience, threshold):
+        self.patience = patience
+        self.threshold = threshold
+
+    def on_train_begin(self, net, **kwargs):
+        n_nets = net.module_.n_nets
+        self.best_loss_ = np.full(n_nets, np.inf)
+        self.best_epoch_ = np.zeros(n_nets, dtype=int)
+        self._best = [_copy_state(m) for m in net.module_.nets]
+        self._sums = np.zeros(n_nets)
+        self._count = 0
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        if training:
+            return
+        y = torch.as_tensor(batch[1], device=y_pred.device)
+        n_nets, size, n_classes = y_pred.shape
+        with torch.no_grad():
+            losses = torch.nn.functional.cross_entropy(
+                y_pred.reshape(-1, n_classes), y.repeat(n_nets), reduction="none"
+            )
+            self._sums += losses.view(n_nets, size).sum(1).double().cpu().numpy()
+        self._count += size
+
+    def on_epoch_end(self, net, **kwargs):
+        module = net.module_
+        losses = np.where(module.active, self._sums / self._count, np.nan)
+        self._sums[:] = 0
+        self._count = 0
+        epoch = len(net.history)
+        net.history.record("valid_losses", losses.tolist())
+        for g in np.flatnonzero(module.active):
+            if losses[g] < self.best_loss_[g] * (1 - self.threshold):
+                self.best_loss_[g] = losses[g]
+                self.best_epoch_[g] = epoch
+                self._best[g] = _copy_state(module.nets[g])
+            elif epoch - self.best_epoch_[g] >= self.patience:
+                module.active[g] = False
+        if not any(module.active):
+            raise KeyboardInterrupt  # how skorch's EarlyStopping ends training
+
+    def on_train_end(self, net, **kwargs):
+        module = net.module_
+        for g, state in enumerate(self._best):
+            module.nets[g].load_state_dict(state)
+        module.active = [True] * module.n_nets
+
+
+def _copy_state(module):
+    """A copy of ``module``'s state dict (its tensors cloned)."""
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
 
 def _silent(*args, **kwargs):
@@ -287,7 +402,19 @@ def training(seed, device, flops_per_step):
         yield
 
 
-def fit_early_stopped(estimator, net_class, module, X, y, *, seed, flops, **kwargs):
+def fit_early_stopped(
+    estimator,
+    net_class,
+    module,
+    X,
+    y,
+    *,
+    seed,
+    flops,
+    n_nets=None,
+    fitted_start=False,
+    **kwargs,
+):
     """Train a net with AdamW and early stopping, as ``estimator`` says.
 
     The training parameters of :class:`~sklearn_pid.nn.MLPPosterior` and
@@ -308,6 +435,12 @@ def fit_early_stopped(estimator, net_class, module, X, y, *, seed, flops, **kwar
         Seeds the split, initial weights and batch order.
     flops : float
         Rough multiply-adds of one training batch (see :func:`cpu_threads`).
+    n_nets : int or None, default=None
+        The number of networks of a stacked module, each early-stopped on its
+        own (see :func:`training_setup`); None for a single network.
+    fitted_start : bool, default=False
+        The module starts at fitted weights that early stopping may keep
+        (see :class:`FittedStartEarlyStopping`).
     **kwargs
         Further arguments of the net (criterion, module parameters...).
 
@@ -324,6 +457,8 @@ def fit_early_stopped(estimator, net_class, module, X, y, *, seed, flops, **kwar
         verbose=estimator.verbose,
         label=type(estimator).__name__,
         y=y,
+        n_nets=n_nets,
+        fitted_start=fitted_start,
     )
     net = build_net(
         net_class,
