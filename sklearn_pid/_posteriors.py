@@ -64,7 +64,7 @@ def fit_posteriors(
         Fit the default posteriors together as one stacked network
         (:func:`~sklearn_pid.nn._mlp.fit_stacked`, with the first of their
         seeds): the same kind of networks on one validation split and batch
-        order, in about the time of one.
+        order, a step of the three costing about 1.5 times a step of one.
 
     Returns
     -------

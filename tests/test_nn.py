@@ -1,6 +1,7 @@
 """Tests of the torch building blocks: KNIFE, KNIFEDensity, MLPPosterior, training."""
 
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn_pid.nn import KNIFE, KNIFEDensity, MLPPosterior
 from sklearn_pid.nn._common import draw_seed
 from sklearn_pid.nn._knife import COVARIANCE_TYPES, _mixture_init
-from sklearn_pid.nn._mlp import fit_stacked
+from sklearn_pid.nn._mlp import MLP, fit_stacked
 from sklearn_pid.nn._train import resolve_device, torch_seed
 
 
@@ -112,16 +113,25 @@ def _labelled_blobs(n=600, seed=0):
     return X, (X[:, 0] + 0.5 * X[:, 2] > 1).astype(int)
 
 
-def test_a_stack_of_one_is_the_posterior_alone():
+@pytest.mark.parametrize("lr", [3e-3, 1e30])
+def test_a_stack_of_one_is_the_posterior_alone(lr):
     """fit_stacked trains, stops and restores each network as MLPPosterior.fit
-    would alone: with one network, the same numbers."""
+    would alone: with one network, the same numbers (also when it diverges
+    and never improves: then both keep the last, NaN, weights)."""
     X, y = _labelled_blobs()
-    alone = MLPPosterior(random_state=3).fit(X, y)
-    (stacked,) = fit_stacked([MLPPosterior(random_state=3)], [X], y)
+    alone = MLPPosterior(lr=lr, random_state=3).fit(X, y)
+    (stacked,) = fit_stacked([MLPPosterior(lr=lr, random_state=3)], [X], y)
     assert stacked.n_epochs_ == alone.n_epochs_ < alone.max_epochs
     np.testing.assert_array_equal(
         stacked.predict_log_proba(X), alone.predict_log_proba(X)
     )
+    if lr > 1:
+        assert np.isnan(stacked.predict_log_proba(X)).all()
+        return
+    # pickled as a posterior fitted alone (its net built from the MLP class)
+    copy = pickle.loads(pickle.dumps(stacked))
+    assert copy.net_.module is MLP
+    np.testing.assert_array_equal(copy.predict_log_proba(X), alone.predict_log_proba(X))
     # its own validation losses, summed in float64 rather than float32
     np.testing.assert_allclose(
         stacked.net_.history[:, "valid_loss"],

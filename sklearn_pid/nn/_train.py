@@ -240,7 +240,9 @@ class StackedEarlyStopping(Callback):
     ``(1 - threshold)`` times its best, and its weights at its best epoch
     are kept. After ``patience`` epochs without improving it is switched
     off (``active[g] = False``); training ends when all are, and each
-    network then gets its best weights back. The networks share nothing
+    network then gets its best weights back (one that never improved, e.g.
+    a diverged one, keeps its last weights, as with skorch). The networks
+    share nothing
     (their own weights, a summed loss, per-element AdamW), so each trains
     as it would alone on the same split and batches.
 
@@ -264,7 +266,7 @@ class StackedEarlyStopping(Callback):
         n_nets = net.module_.n_nets
         self.best_loss_ = np.full(n_nets, np.inf)
         self.best_epoch_ = np.zeros(n_nets, dtype=int)
-        self._best = [_copy_state(m) for m in net.module_.nets]
+        self._best = [None] * n_nets
         self._sums = np.zeros(n_nets)
         self._count = 0
 
@@ -300,7 +302,8 @@ class StackedEarlyStopping(Callback):
     def on_train_end(self, net, **kwargs):
         module = net.module_
         for g, state in enumerate(self._best):
-            module.nets[g].load_state_dict(state)
+            if self.best_epoch_[g]:  # as skorch: a net that never improved stays
+                module.nets[g].load_state_dict(state)
         module.active = [True] * module.n_nets
 
 
