@@ -58,11 +58,14 @@ def main():
     truth = exact_values()
     start = time.perf_counter()
     hits = []
+    print(f"exact values (bits): {truth.round(4).to_dict()}", flush=True)
     for r in range(args.replicates):
         ci = replicate(r, args.n_samples, args.n_resamples, args.n_jobs)
         hits.append((ci.low <= truth) & (truth <= ci.high))
+        if (r + 1) % 10 == 0:
+            so_far = pd.DataFrame(hits).mean().round(2).to_dict()
+            print(f"after {r + 1} replicates: {so_far}", flush=True)
     coverage = pd.DataFrame(hits).mean()
-    print(f"exact values (bits): {truth.round(4).to_dict()}")
     print(
         f"coverage of 95 % intervals, {args.replicates} replicates of "
         f"{args.n_samples} samples ({time.perf_counter() - start:.0f} s):"
