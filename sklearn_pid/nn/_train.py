@@ -242,9 +242,8 @@ class StackedEarlyStopping(Callback):
     off (``active[g] = False``); training ends when all are, and each
     network then gets its best weights back (one that never improved, e.g.
     a diverged one, keeps its last weights, as with skorch). The networks
-    share nothing
-    (their own weights, a summed loss, per-element AdamW), so each trains
-    as it would alone on the same split and batches.
+    share nothing (their own weights, a summed loss, per-element AdamW), so
+    each trains as it would alone on the same split and batches.
 
     Parameters
     ----------
